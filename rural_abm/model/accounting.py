@@ -1,0 +1,74 @@
+"""Phase 7: household incomes, savings, poverty, return to poverty and transfers.
+
+Household income (RMB/year) = farm + casual + local_wages + remittances
++ profit + rent + transfers - health_costs, each component a per-household
+array kept in ``m.income``. Income per capita is over resident members
+(registered members living at home), as in the rural household survey;
+households with no resident member are left out of rural income statistics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import economy, land
+from .codes import Occupation, Status
+
+COMPONENTS = ("farm", "casual", "local_wages", "remittances", "profit", "rent", "transfers", "health_costs")
+
+
+def step(m) -> None:
+    """Book this year's incomes, savings, poverty status and fiscal cost of transfers and land reform."""
+    p, per, hh, lv, ven = m.p, m.persons, m.households, m.levers, m.ventures
+    H = hh.n
+    alive = per.alive
+    resident = alive & (per.status != Status.AWAY)
+    occ = per.occupation
+    farmers = resident & (occ == Occupation.FARMER)
+    half = resident & (((occ == Occupation.ELDER) & (per.age < 75)) | (occ == Occupation.LOCAL_EMPLOYEE))
+    hid = per.household
+    workers = np.bincount(hid[farmers], minlength=H)
+    helpers = np.bincount(hid[half], minlength=H)
+    farmed, out, into, idle = land.allocate(p, lv["land_reform"], hh.land, workers, helpers, hh.village, m.n_villages)
+    hh.farmed[:], hh.rented_out[:], hh.rented_in[:] = farmed, out, into
+    m.idle_land = idle
+
+    inc = {}
+    inc["farm"] = economy.farm_income(p, farmed) - p["land_rent_per_mu"] * into
+    inc["rent"] = p["land_rent_per_mu"] * out
+    inc["casual"] = workers * p["local_casual_income"] * m.growth * m.demand[hh.village]
+    employees = resident & (occ == Occupation.LOCAL_EMPLOYEE)
+    inc["local_wages"] = np.bincount(hid[employees], minlength=H) * p["local_wage"] * m.growth
+    urban = np.flatnonzero(alive & (occ == Occupation.URBAN_EMPLOYED))
+    earnings = economy.urban_earnings(p, per.skill[urban], m.growth)
+    inc["remittances"] = np.bincount(hid[urban], p["remittance_share"] * earnings, minlength=H)
+    per.savings[urban] += p["urban_saving_share"] * earnings
+    act = np.flatnonzero(ven.active)
+    inc["profit"] = np.bincount(hid[ven.founder[act]], ven.profit[act], minlength=H)
+    rng = m.streams.get("shocks", m.year, 1)
+    sick = rng.random(H) < p["health_shock_rate"]
+    inc["health_costs"] = np.where(sick, rng.exponential(p["health_shock_cost"], H), 0.0)
+
+    residents = np.bincount(hid[resident], minlength=H)
+    line = p["poverty_line"] * residents
+    own = sum(inc[c] for c in COMPONENTS if c not in ("transfers", "health_costs")) - inc["health_costs"]
+    transfer = np.where(hh.registered_poor, lv["poverty_transfer"] * residents, 0.0)
+    at_risk = hh.ever_poor & (residents > 0) & (own + transfer < p["at_risk_margin"] * line)
+    monitored = at_risk & (hh.monitor_draw < lv["monitoring_coverage"])
+    top_up = np.where(monitored, np.maximum(0.0, line - own - transfer), 0.0)
+    inc["transfers"] = transfer + top_up
+    income = own + inc["transfers"]
+
+    poor = (residents > 0) & (income < line)
+    m.flows["return_to_poverty"] += np.bincount(hh.village[poor & hh.ever_poor & ~hh.poor], minlength=m.n_villages)
+    hh.poor[:] = poor
+    hh.registered_poor[:] = poor | (hh.registered_poor & (own < line))
+    hh.ever_poor[:] |= poor
+    hh.savings[:] += np.where(income > 0, p["rural_saving_share"] * income, income)
+
+    m.income = inc
+    m.household_income = income
+    m.residents_per_household = residents
+    m.fiscal["poverty_transfers"] += inc["transfers"].sum() + p["monitoring_cost"] * np.count_nonzero(monitored)
+    if lv["land_reform"] > 0:
+        m.fiscal["land_reform"] += p["land_reform_cost"] * out.sum()

@@ -1,0 +1,68 @@
+"""Markets and incomes: urban jobs and wages, farm income, local demand and public services.
+
+All money is RMB per year at constant 2020 prices; ``growth`` is the real
+wage index of the year relative to the start year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def growth_index(p: dict, year: int) -> float:
+    """Real wage and income index of ``year`` (1 in the start year)."""
+    return (1.0 + p["urban_wage_growth"]) ** (year - p["start_year"])
+
+
+def urban_jobs(p: dict, initial_migrants: int, year: int) -> float:
+    """Urban jobs open to the county's migrants in ``year`` (Harris-Todaro job stock)."""
+    return p["urban_jobs_ratio"] * initial_migrants * (1.0 + p["urban_jobs_growth"]) ** (year - p["start_year"])
+
+
+def employment_rate(jobs: float, urban_labour: int) -> float:
+    """Expected urban employment rate: jobs / urban labour, capped at 1."""
+    return 1.0 if urban_labour <= 0 else min(1.0, jobs / urban_labour)
+
+
+def urban_earnings(p: dict, skill: np.ndarray, growth: float) -> np.ndarray:
+    """Urban wage of each person if employed (RMB/year): wage * skill^premium."""
+    premium = p["skill_wage_premium"] if p["returnee_human_capital"] else 0.0
+    return p["urban_wage"] * growth * np.power(np.maximum(skill, 0.05), premium)
+
+
+def demand_index(p: dict, resident_share: np.ndarray) -> np.ndarray:
+    """Local demand index of each village: (resident share / reference)^elasticity (1 when off)."""
+    if not p["demand_feedback"]:
+        return np.ones_like(resident_share)
+    return np.power(resident_share / p["reference_resident_share"], p["demand_elasticity"])
+
+
+def service_level(p: dict, resident_share: np.ndarray, investment: float) -> np.ndarray:
+    """Public-service level of each village (1 = full scale, no investment).
+
+    Economies of scale: min(1, (resident share / reference)^elasticity);
+    investment (RMB per resident) adds effect * log(1 + investment / 500).
+    """
+    scale = np.ones_like(resident_share)
+    if p["service_feedback"]:
+        scale = np.minimum(1.0, np.power(resident_share / p["reference_resident_share"], p["service_scale_elasticity"]))
+    return scale + p["service_investment_effect"] * np.log1p(investment / 500.0)
+
+
+def farm_capacity(p: dict, workers: np.ndarray, elders: np.ndarray) -> np.ndarray:
+    """Land (mu) a household can farm: mu_per_farm_worker per working-age farmer, half per elder."""
+    return p["mu_per_farm_worker"] * (workers + 0.5 * elders)
+
+
+def farm_income(p: dict, farmed_mu: np.ndarray) -> np.ndarray:
+    """Net farm income (RMB/year) of farming ``farmed_mu``, with scale economies."""
+    ref = max(p["land_per_household_mu"], 1e-9)
+    scale = np.power(np.maximum(farmed_mu, 0.0) / ref, p["farm_scale_elasticity"])
+    return p["farm_income_per_mu"] * farmed_mu * scale
+
+
+def farm_income_per_worker(p: dict, land: np.ndarray, workers: np.ndarray, elders: np.ndarray) -> np.ndarray:
+    """Farm income a working-age farmer earns on household land shared with ``workers`` and ``elders``."""
+    labour = workers + 0.5 * elders
+    farmed = np.minimum(land, farm_capacity(p, workers, elders))
+    return np.divide(farm_income(p, farmed), labour, out=np.zeros_like(farmed), where=labour > 0)

@@ -1,0 +1,203 @@
+"""Returnee and resident ventures: starting (phase 5), hiring, producing, repaying, failing (phase 6).
+
+Per-venture Python appears only for new ventures' Mesa handles; every rule
+is an array operation over all ventures or all persons.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import decisions
+from .codes import SECTOR_LOCAL_MARKET, SECTOR_SHARES, Occupation, Status
+from .population import group_rank
+
+
+def decide_starts(m, excluded: np.ndarray) -> np.ndarray:
+    """Phase 5: residents who start a venture this year (intention, then funding).
+
+    Own funds are personal savings, half the household's savings and the
+    start-up subsidy; the rest may come from a microloan if the person is
+    eligible and the year's budget (rationed in random order) allows.
+    Returns the founders' indices; capital is paid and loans booked here.
+    """
+    p, per, hh, lv = m.p, m.persons, m.households, m.levers
+    if not p["enterprises"]:
+        return np.empty(0, np.int64)
+    rng = m.streams.get("business", m.year, 0)
+    u_start, u_queue = rng.random(per.n), rng.random(per.n)
+    able = m.movable_residents() & ~excluded
+    cand = np.flatnonzero(able)
+    ties = m.network.neighbour_sum(m.founders().astype(np.float32))[cand] if p["network_effects"] else 0.0
+    prob = decisions.start_probability(p, per.skill[cand], lv["startup_subsidy"], ties)
+    cand = cand[u_start[cand] < prob]
+
+    capital = p["venture_capital"]
+    household_part = 0.5 * np.maximum(hh.savings[per.household[cand]], 0.0)
+    own = np.maximum(per.savings[cand], 0.0) + household_part + lv["startup_subsidy"]
+    need = np.maximum(capital - own, 0.0)
+    eligible = _loan_eligible(m, cand)
+    wants_loan = (need > 0) & eligible & (need <= lv["microloan_max"])
+    loan = np.zeros(len(cand))
+    q = np.flatnonzero(wants_loan)
+    q = q[np.argsort(u_queue[cand[q]])]
+    granted = q[np.cumsum(need[q]) <= lv["microloan_budget"]]
+    loan[granted] = need[granted]
+    funded = (need <= 0) | (loan > 0)
+    founders, loan = cand[funded], loan[funded]
+
+    # pay in: subsidy, then personal savings, then household savings
+    pay = np.maximum(capital - loan - lv["startup_subsidy"], 0.0)
+    from_person = np.minimum(pay, np.maximum(per.savings[founders], 0.0))
+    per.savings[founders] -= from_person
+    np.subtract.at(hh.savings, per.household[founders], pay - from_person)
+    m.ledger["loans_disbursed"] += loan.sum()
+    m.fiscal["entrepreneurship"] += lv["startup_subsidy"] * len(founders)
+    _found(m, founders, loan)
+    return founders
+
+
+def _loan_eligible(m, persons: np.ndarray) -> np.ndarray:
+    per = m.persons
+    rule = m.p["microloan_eligibility"]
+    if rule == "all":
+        return np.ones(len(persons), bool)
+    returnee = per.status[persons] == Status.RETURNED
+    if rule == "returnees":
+        return returnee
+    return returnee | m.households.registered_poor[per.household[persons]]
+
+
+def _found(m, founders: np.ndarray, loan: np.ndarray) -> None:
+    """Create ventures for ``founders`` with their loans; founders become entrepreneurs."""
+    if not len(founders):
+        return
+    p, per, ven = m.p, m.persons, m.ventures
+    rng = m.streams.get("business", m.year, 1)
+    k = len(founders)
+    village = per.village[founders]
+    active_park = np.bincount(ven.village[ven.active & ven.in_park], minlength=m.n_villages)
+    free = np.maximum(0, int(m.levers["industrial_park"]) - active_park)
+    in_park = group_rank(village, rng.random(k)) < free[village]
+    sector = rng.choice(len(SECTOR_SHARES), size=k, p=SECTOR_SHARES)
+    productivity = rng.lognormal(-0.125, 0.5, size=k)  # mean 1
+    idx = ven.append(
+        k,
+        founder=founders,
+        village=village,
+        sector=sector,
+        capital=p["venture_capital"],
+        productivity=productivity,
+        loan_principal=loan,
+        loan_balance=loan,
+        founded=m.year,
+        in_park=in_park,
+    )
+    per.occupation[founders] = Occupation.ENTREPRENEUR
+    per.employer[founders] = -1
+    m.flows["ventures_born"] += np.bincount(village, minlength=m.n_villages)
+    m.on_new_ventures(idx)
+
+
+def operate(m) -> None:
+    """Phase 6: ventures set their employment, hire, produce, repay loans, and some fail."""
+    p, per, ven, lv = m.p, m.persons, m.ventures, m.levers
+    close_orphans(m)
+    act = np.flatnonzero(ven.active)
+    sector_local = np.asarray(SECTOR_LOCAL_MARKET)[ven.sector[act]]
+    demand = 1.0 - sector_local + sector_local * m.demand[ven.village[act]]
+    ven.target_jobs[act] = np.rint(p["jobs_per_venture"] * ven.productivity[act] * demand).astype(np.int32)
+    _layoffs(m)
+    _hire(m)
+
+    employees = np.bincount(per.employer[per.employer >= 0], minlength=ven.n)[act]
+    value_added = p["value_added_per_job"] * m.growth * ven.productivity[act] * demand
+    wage = p["local_wage"] * m.growth
+    interest = p["microloan_interest_rate"] * ven.loan_balance[act]
+    instalment = np.minimum(ven.loan_balance[act], ven.loan_principal[act] / p["microloan_term"])
+    subsidy = lv["microloan_interest_subsidy"] * interest
+    profit = value_added * (employees + 1) - wage * employees - 0.05 * ven.capital[act] - (interest - subsidy) - instalment
+    ven.profit[act] = profit
+    ven.loan_balance[act] -= instalment
+    m.ledger["loans_repaid"] += instalment.sum()
+    m.fiscal["microloans"] += subsidy.sum()
+    m.fiscal["entrepreneurship"] += p["park_cost"] * np.count_nonzero(ven.in_park[act])
+
+    rng = m.streams.get("business", m.year, 2)
+    shock = rng.random(len(SECTOR_SHARES)) < p["market_shock_rate"]
+    u = rng.random(ven.n)[act]
+    fail = u < decisions.failure_probability(
+        p, per.skill[ven.founder[act]], profit < 0, shock[ven.sector[act]], ven.in_park[act]
+    )
+    close(m, act[fail])
+
+
+def close_orphans(m) -> None:
+    """Close ventures whose founder died, left, or retired."""
+    ven, per = m.ventures, m.persons
+    act = np.flatnonzero(ven.active)
+    f = ven.founder[act]
+    gone = ~per.alive[f] | (per.occupation[f] != Occupation.ENTREPRENEUR)
+    close(m, act[gone])
+
+
+def close(m, ventures: np.ndarray) -> None:
+    """Close ``ventures``: staff and founder go back to farming, the loan balance defaults."""
+    if not len(ventures):
+        return
+    per, ven = m.persons, m.ventures
+    ven.active[ventures] = False
+    written = ven.loan_balance[ventures].sum()
+    m.ledger["loans_written_off"] += written
+    m.fiscal["microloans"] += m.levers["microloan_guarantee"] * written
+    ven.loan_balance[ventures] = 0.0
+    closing = np.zeros(ven.n, bool)
+    closing[ventures] = True
+    staff = (per.employer >= 0) & closing[np.maximum(per.employer, 0)]
+    per.employer[staff] = -1
+    per.occupation[staff & per.alive & (per.occupation == Occupation.LOCAL_EMPLOYEE)] = Occupation.FARMER
+    founders = ven.founder[ventures]
+    still = per.alive[founders] & (per.occupation[founders] == Occupation.ENTREPRENEUR)
+    per.occupation[founders[still]] = Occupation.FARMER
+    m.flows["ventures_failed"] += np.bincount(ven.village[ventures], minlength=m.n_villages)
+    m.on_closed_ventures(ventures)
+
+
+def _layoffs(m) -> None:
+    per, ven = m.persons, m.ventures
+    staff = np.flatnonzero(per.employer >= 0)
+    if not len(staff):
+        return
+    key = m.streams.get("business", m.year, 3).random(per.n)[staff]
+    rank = group_rank(per.employer[staff], key)
+    fired = staff[rank >= ven.target_jobs[per.employer[staff]]]
+    per.employer[fired] = -1
+    per.occupation[fired] = Occupation.FARMER
+
+
+def _hire(m) -> None:
+    """Fill vacancies with resident farmers of the same village, placed trainees first.
+
+    Vacancy slots and available workers are each ranked within their village
+    (slots at random, workers placed-first then at random) and the r-th slot
+    of a village goes to its r-th worker.
+    """
+    per, ven = m.persons, m.ventures
+    employees = np.bincount(per.employer[per.employer >= 0], minlength=ven.n)
+    vac = np.where(ven.active, np.maximum(ven.target_jobs - employees, 0), 0)
+    if not vac.any():
+        return
+    rng = m.streams.get("business", m.year, 4)
+    slots = np.repeat(np.arange(ven.n), vac)
+    slot_village = ven.village[slots]
+    slot_rank = group_rank(slot_village, rng.random(len(slots)))
+    workers = np.flatnonzero(per.alive & (per.occupation == Occupation.FARMER) & (per.status != Status.AWAY))
+    worker_village = per.village[workers]
+    worker_rank = group_rank(worker_village, rng.random(per.n)[workers] - per.placed[workers])
+    n_match = np.minimum(np.bincount(slot_village, minlength=m.n_villages), np.bincount(worker_village, minlength=m.n_villages))
+    s_ok = slot_rank < n_match[slot_village]
+    w_ok = worker_rank < n_match[worker_village]
+    s_sel = slots[s_ok][np.lexsort((slot_rank[s_ok], slot_village[s_ok]))]
+    w_sel = workers[w_ok][np.lexsort((worker_rank[w_ok], worker_village[w_ok]))]
+    per.employer[w_sel] = s_sel
+    per.occupation[w_sel] = Occupation.LOCAL_EMPLOYEE

@@ -1,0 +1,82 @@
+"""Urban labour market (phases 3-4) and the leave / return decisions (phase 5)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import decisions, economy
+from .codes import Occupation, ReturnKind, Status
+
+
+def urban_job_losses(m) -> None:
+    """Phase 3: employed migrants lose urban jobs (base rate plus shock years; age push)."""
+    per, p = m.persons, m.p
+    rng = m.streams.get("shocks", m.year, 0)
+    employed = per.alive & (per.occupation == Occupation.URBAN_EMPLOYED)
+    rate = p["urban_job_loss_rate"] + m.levers["urban_job_loss_shock"]
+    lose = employed & (rng.random(per.n) < rate)
+    if p["passive_return"]:
+        lose |= employed & (per.age >= p["urban_age_limit"])
+    per.occupation[lose] = Occupation.URBAN_UNEMPLOYED
+
+
+def urban_hiring(m) -> None:
+    """Phase 6: urban vacancies (job stock minus employed) go to random unemployed migrants."""
+    per = m.persons
+    away = per.alive & (per.status == Status.AWAY)
+    employed = int(np.count_nonzero(away & (per.occupation == Occupation.URBAN_EMPLOYED)))
+    jobs = m.urban_jobs
+    seekers = np.flatnonzero(away & (per.occupation == Occupation.URBAN_UNEMPLOYED))
+    vacancies = max(0, int(jobs) - employed)
+    if len(seekers) and vacancies:
+        key = m.streams.get("market", m.year, 0).random(per.n)[seekers]
+        hired = seekers[np.argsort(key)[:vacancies]]
+        per.occupation[hired] = Occupation.URBAN_EMPLOYED
+
+
+def outflow_shock(m) -> None:
+    """Phase 3: in outflow_shock_year, send a share of resident working-age persons away."""
+    p, per = m.p, m.persons
+    if m.year != p["outflow_shock_year"] or p["outflow_shock_share"] <= 0:
+        return
+    u = m.streams.get("shocks", m.year, 3).random(per.n)
+    go = m.movable_residents() & (u < p["outflow_shock_share"])
+    m.apply_departures(np.flatnonzero(go))
+
+
+def decide_moves(m, home_income: np.ndarray, amenity: np.ndarray):
+    """Phase 5: who leaves and who comes back (passively or by choice), all at once.
+
+    ``home_income`` (RMB/year) and ``amenity`` (log units) are per person, from
+    the start of the phase. Returns index arrays (leavers, passive, voluntary).
+    """
+    per, p = m.persons, m.p
+    rng = m.streams.get("migration", m.year)
+    u_leave, u_return, u_passive = rng.random(per.n), rng.random(per.n), rng.random(per.n)
+    urban_income = m.expected_employment * economy.urban_earnings(p, per.skill, m.growth)
+    gap = decisions.utility_gap(urban_income, home_income, amenity)
+    away = per.alive & (per.status == Status.AWAY)
+
+    movable = m.movable_residents()
+    ties_away = m.network.share_of_ties(away, per.alive) if p["network_effects"] else 0.0
+    p_leave = decisions.migrate_probability(p, gap, per.age, ties_away, urban_income, home_income)
+    leavers = np.flatnonzero(movable & (u_leave < p_leave))
+
+    unemployed = away & (per.occupation == Occupation.URBAN_UNEMPLOYED)
+    passive = unemployed & (u_passive < p["passive_return_rate"]) if p["passive_return"] else np.zeros(per.n, bool)
+    if p["passive_return"]:
+        passive |= away & (per.age >= p["urban_age_limit"])
+    ent_ties = m.network.neighbour_sum(m.returnee_founders().astype(np.float32)) if p["entrepreneur_pull"] else 0.0
+    p_return = decisions.return_probability(p, gap, ent_ties, urban_income, home_income)
+    voluntary = away & ~passive & (u_return < p_return)
+    return leavers, np.flatnonzero(passive), np.flatnonzero(voluntary)
+
+
+def urban_experience(m) -> None:
+    """Phase 6: a year of urban work adds to years away and (returnee human capital) to skill."""
+    per, p = m.persons, m.p
+    working = per.alive & (per.occupation == Occupation.URBAN_EMPLOYED)
+    per.years_away[working] += 1
+    if p["returnee_human_capital"]:
+        learning = working & (per.years_away * p["skill_gain_per_year_away"] <= p["max_experience_gain"] + 1e-9)
+        per.skill[learning] += p["skill_gain_per_year_away"]

@@ -1,0 +1,372 @@
+"""RuralModel: builds the county and orders the phases of a simulated year.
+
+A year (one ``step``) runs, in this order (docs/odd.md, "Process overview"):
+
+1. policy: every lever's schedule gives this year's value;
+2. demography: ageing, deaths, births, leaving school, retiring;
+3. shocks: urban job losses (base rate, shock years, age), outflow shock;
+4. markets: urban employment rate expected from jobs / urban labour; village
+   resident shares give the local demand index and public-service level;
+5. decisions, simultaneous (every rule reads the state at the start of the
+   phase, so nothing depends on the order persons are visited): leave, return
+   (passive or voluntary), start a venture, join training;
+6. employers: urban vacancies and venture vacancies are filled; ventures
+   produce, repay loans and may fail;
+7. accounting: land rental, household incomes, savings, poverty, transfers;
+8. metrics are computed and recorded by the DataCollector.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from . import accounting, demography, economy, enterprises, metrics, migration
+from .agents import Enterprise, Person, Village
+from .codes import Occupation, ReturnKind, Status
+from .decisions import expected_home_income, home_amenity
+from .network import URBAN, VILLAGE, SocialNetwork, household_ties, village_small_world
+from .parameters import resolve
+from .policies import FISCAL_HEADS, levers
+from .population import Households, Persons, Ventures
+from .streams import Streams, root_sequence
+
+AGE_PYRAMID = Path(__file__).resolve().parent.parent / "data" / "age_pyramid.csv"
+
+
+class RuralModel(mesa.Model):
+    """A rural county of villages, households, persons and ventures, stepped yearly.
+
+    Every parameter is a keyword (see ``rural_abm.model.parameters.yaml`` and
+    docs/odd.md); seeding is only through ``rng`` (an int, SeedSequence or
+    Generator). Unknown or out-of-range parameters raise ParameterError before
+    anything is built.
+    """
+
+    def __init__(self, rng=None, **params):
+        p = resolve(**params)
+        super().__init__(rng=rng)
+        self.p = p
+        self.streams = Streams(root_sequence(rng if rng is not None else self.rng))
+        self.n_villages = p["n_villages"]
+        self.year = p["start_year"] - 1
+        self.levers = levers(p, p["start_year"])
+        self.growth = 1.0
+        self.ledger = {"loans_disbursed": 0.0, "loans_repaid": 0.0, "loans_written_off": 0.0}
+        self._reset_flows()
+        self._build_county()
+        self._person_handles: dict[int, Person] = {}
+        self._venture_handles: dict[int, Enterprise] = {}
+        self.villages = [Village(self, v) for v in range(self.n_villages)]
+        if p["person_handles"] == "all":
+            self.on_births(np.arange(self.persons.n))
+        self.on_new_ventures(np.flatnonzero(self.ventures.active))
+        self.county: dict = {}
+        self.village_metrics: dict = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _county_reporter(name) for name in metrics.COUNTY_METRICS},
+            agenttype_reporters={Village: {name: _village_reporter(name) for name in metrics.VILLAGE_METRICS}},
+        )
+
+    # ------------------------------------------------------------------ set-up
+    def _build_county(self) -> None:
+        p = self.p
+        rng = self.streams.get("setup", p["start_year"])
+        n = p["n_people"]
+        sizes = 1 + rng.poisson(p["household_size_mean"] - 1.0, size=int(n / p["household_size_mean"]) + 50)
+        n_hh = int(np.searchsorted(np.cumsum(sizes), n)) + 1
+        sizes = sizes[:n_hh]
+        sizes[-1] -= sizes.sum() - n
+        hh = Households(n_hh)
+        hh.village[:] = rng.integers(0, self.n_villages, n_hh)
+        hh.land[:] = rng.gamma(4.0, p["land_per_household_mu"] / 4.0, n_hh)
+        hh.savings[:] = 8000.0 * rng.lognormal(0.0, 1.0, n_hh)
+        hh.monitor_draw[:] = rng.random(n_hh)
+
+        per = Persons(n, capacity=int(n * 1.5))
+        per.household[:] = np.repeat(np.arange(n_hh), sizes)
+        per.village[:] = hh.village[per.household]
+        bands = np.loadtxt(AGE_PYRAMID, delimiter=",", comments="#")
+        share = bands[:, 1] / bands[:, 1].sum()
+        per.age[:] = bands[rng.choice(len(share), n, p=share), 0] + rng.integers(0, 5, n)
+        head = np.r_[0, np.cumsum(sizes)[:-1]]
+        per.age[head] = rng.integers(22, 70, n_hh)  # every household has an adult
+        per.skill[:] = np.maximum(0.05, 1.0 + p["initial_skill_sd"] * rng.standard_normal(n))
+        age = per.age
+        working = (age >= p["working_age"]) & (age < p["elder_age"])
+        per.occupation[:] = np.where(age < p["working_age"], Occupation.CHILD, np.where(working, Occupation.FARMER, Occupation.ELDER))
+
+        # who is away at the start: younger working-age persons more likely
+        weight = np.where(working & (age < p["urban_age_limit"]), np.exp(-(((age - 30.0) / 12.0) ** 2)), 0.0)
+        prob = np.minimum(1.0, p["initial_away_share"] * working.sum() * weight / max(weight.sum(), 1e-12))
+        away = rng.random(n) < prob
+        max_years = np.clip(age - p["working_age"], 1, 15)
+        per.status[away] = Status.AWAY
+        per.years_away[away] = rng.integers(1, max_years[away] + 1)
+        per.occupation[away] = np.where(rng.random(away.sum()) < 0.95, Occupation.URBAN_EMPLOYED, Occupation.URBAN_UNEMPLOYED)
+        # residents who have been away before
+        was_away = working & ~away & (age >= 25) & (rng.random(n) < 0.15)
+        per.status[was_away] = Status.RETURNED
+        per.years_away[was_away] = rng.integers(1, max_years[was_away] + 1)
+        per.return_kind[was_away] = np.where(rng.random(was_away.sum()) < 0.5, ReturnKind.PASSIVE, ReturnKind.VOLUNTARY)
+        been = away | was_away
+        if p["returnee_human_capital"]:
+            per.skill[been] += np.minimum(p["skill_gain_per_year_away"] * per.years_away[been], p["max_experience_gain"])
+        per.savings[been] = 0.5 * p["urban_saving_share"] * p["urban_wage"] * per.years_away[been]
+        self.persons, self.households, self.ventures = per, hh, Ventures(0)
+        self.initial_migrants = int(away.sum())
+
+        net_rng = self.streams.get("network", p["start_year"])
+        hs, hd = household_ties(per.household)
+        vs, vd = village_small_world(per.village, p["village_ties"], p["village_tie_rewiring"], net_rng)
+        self.network = SocialNetwork(n, np.concatenate([hs, vs]), np.concatenate([hd, vd]))
+        migrants = np.flatnonzero(away)
+        self._tie_to_random(migrants, migrants, URBAN, net_rng)
+        self.network.prune(per.alive)
+
+        # ventures already running, founded by the most skilled returnees
+        k = int(round(n * p["initial_ventures_per_1000"] / 1000.0)) if p["enterprises"] else 0
+        cand = np.flatnonzero(was_away)
+        founders = cand[np.argsort(-per.skill[cand], kind="stable")[:k]]
+        self.levers = levers(p, p["start_year"])
+        enterprises._found(self, founders, np.zeros(len(founders)))
+        self._update_villages()
+        self.income = {c: np.zeros(n_hh) for c in accounting.COMPONENTS}
+
+    # ------------------------------------------------------------------ the year
+    def step(self) -> None:
+        """Simulate one calendar year (phases 1-8, see the module docstring)."""
+        p = self.p
+        self.year = p["start_year"] + self.steps - 1
+        self.growth = economy.growth_index(p, self.year)
+        self.levers = levers(p, self.year)  # 1. policy
+        self._reset_flows()
+        demography.step(self)  # 2. demography
+        migration.urban_job_losses(self)  # 3. shocks
+        migration.outflow_shock(self)
+        self.network.prune(self.persons.alive)
+        away = self.persons.alive & (self.persons.status == Status.AWAY)  # 4. markets
+        self.urban_jobs = economy.urban_jobs(p, self.initial_migrants, self.year)
+        self.expected_employment = economy.employment_rate(self.urban_jobs, int(away.sum()))
+        self._update_villages()
+        home_income, amenity = self._home_values()  # 5. decisions
+        leavers, passive, voluntary = migration.decide_moves(self, home_income, amenity)
+        moving = np.zeros(self.persons.n, bool)
+        moving[leavers] = True
+        enterprises.decide_starts(self, moving)
+        self._train(moving)
+        self.apply_departures(leavers)
+        self.apply_returns(passive, ReturnKind.PASSIVE)
+        self.apply_returns(voluntary, ReturnKind.VOLUNTARY)
+        migration.urban_hiring(self)  # 6. employers
+        migration.urban_experience(self)
+        enterprises.operate(self)
+        accounting.step(self)  # 7. accounting
+        self.fiscal["public_services"] += self.levers["public_service_investment"] * self._residents()
+        self.county, self.village_metrics = metrics.compute(self)  # 8. metrics
+        self.datacollector.collect(self)
+        if self.steps >= p["n_years"]:
+            self.running = False
+
+    def _reset_flows(self) -> None:
+        names = ("births", "deaths", "migrated", "returned_passive", "returned_voluntary", "ventures_born", "ventures_failed", "return_to_poverty", "trained")
+        self.flows = {k: np.zeros(self.n_villages, np.int64) for k in names}
+        self.fiscal = dict.fromkeys(FISCAL_HEADS, 0.0)
+
+    def _residents(self) -> int:
+        per = self.persons
+        return int(np.count_nonzero(per.alive & (per.status != Status.AWAY)))
+
+    def _update_villages(self) -> None:
+        """Resident share of each village -> local demand index and public-service level."""
+        per = self.persons
+        registered = np.bincount(per.village[per.alive], minlength=self.n_villages)
+        resident = np.bincount(per.village[per.alive & (per.status != Status.AWAY)], minlength=self.n_villages)
+        self.resident_share = np.divide(resident, registered, out=np.zeros(self.n_villages), where=registered > 0)
+        self.demand = economy.demand_index(self.p, self.resident_share)
+        self.service = economy.service_level(self.p, self.resident_share, self.levers["public_service_investment"])
+
+    def _home_values(self) -> tuple[np.ndarray, np.ndarray]:
+        """Expected income at home (RMB/year) and home amenity (log units) of every person."""
+        p, per, hh = self.p, self.persons, self.households
+        H, V = hh.n, self.n_villages
+        alive, occ, hid, vil = per.alive, per.occupation, per.household, per.village
+        resident = alive & (per.status != Status.AWAY)
+        farmer = resident & (occ == Occupation.FARMER)
+        employee = resident & (occ == Occupation.LOCAL_EMPLOYEE)
+        helpers = np.bincount(hid[resident & (((occ == Occupation.ELDER) & (per.age < 75)) | employee)], minlength=H)
+        workers = np.bincount(hid[farmer], minlength=H)
+        own_workers = workers[hid] + np.where(farmer, 0, 1)
+        farm_pw = economy.farm_income_per_worker(p, hh.land[hid], own_workers, helpers[hid])
+        casual = p["local_casual_income"] * self.growth * self.demand[vil]
+        wage = p["local_wage"] * self.growth
+        ven = self.ventures
+        staff = np.bincount(ven.village[per.employer[per.employer >= 0]], minlength=V)
+        openings = np.bincount(ven.village[ven.active], np.maximum(ven.target_jobs[ven.active], 0), minlength=V)
+        working_res = np.bincount(vil[resident & (per.age >= p["working_age"]) & (per.age < p["elder_age"])], minlength=V)
+        chance = np.minimum(1.0, np.maximum(staff, openings) / np.maximum(working_res, 1))
+        income = expected_home_income(farm_pw, casual, wage, chance[vil])
+        income = np.where(employee, np.maximum(wage, income), income)
+        seekers = farmer | employee
+        village_mean = np.bincount(vil[seekers], income[seekers], minlength=V) / np.maximum(np.bincount(vil[seekers], minlength=V), 1)
+        if p["decision_rule"] == "harris_todaro":
+            income = village_mean[vil]
+        self.mean_home_income = float(income[seekers].mean()) if seekers.any() else float("nan")
+
+        child = np.bincount(hid[resident & (occ == Occupation.CHILD)], minlength=H) > 0
+        elder = np.bincount(hid[resident & (occ == Occupation.ELDER)], minlength=H) > 0
+        left_behind = (child.astype(float) + elder)[hid]
+        amenity = home_amenity(p, self.service[vil], left_behind, self.levers["tenure_security"])
+        return income, amenity
+
+    def _train(self, moving: np.ndarray) -> None:
+        """Phase 5: a share ``training_coverage`` of staying working-age residents is trained."""
+        per, p = self.persons, self.p
+        per.placed[:] = False
+        cover = self.levers["training_coverage"]
+        if cover <= 0:
+            return
+        rng = self.streams.get("policy", self.year, 0)
+        u, u_place = rng.random(per.n), rng.random(per.n)
+        trainees = self.movable_residents() & ~moving & (u < cover)
+        per.skill[trainees] += p["training_skill_gain"]
+        per.trained[trainees] = True
+        per.placed[trainees & (u_place < p["training_placement"])] = True
+        self.flows["trained"] += np.bincount(per.village[trainees], minlength=self.n_villages)
+        self.fiscal["training"] += p["training_cost"] * np.count_nonzero(trainees)
+
+    # ------------------------------------------------------------------ moves
+    def movable_residents(self) -> np.ndarray:
+        """Mask of residents who may leave, start a venture or train: working age, farming or employed."""
+        per, p = self.persons, self.p
+        occ = per.occupation
+        return (
+            per.alive
+            & (per.status != Status.AWAY)
+            & (per.age >= p["working_age"])
+            & (per.age < min(p["elder_age"], p["urban_age_limit"]))
+            & ((occ == Occupation.FARMER) | (occ == Occupation.LOCAL_EMPLOYEE))
+        )
+
+    def founders(self) -> np.ndarray:
+        """Mask of persons running an active venture."""
+        mask = np.zeros(self.persons.n, bool)
+        mask[self.ventures.founder[self.ventures.active]] = True
+        return mask
+
+    def returnee_founders(self) -> np.ndarray:
+        """Mask of returnees running an active venture."""
+        return self.founders() & (self.persons.status == Status.RETURNED)
+
+    def apply_departures(self, leavers: np.ndarray) -> None:
+        """Leavers go away (unemployed until hired), lose some village ties, gain urban ties."""
+        if not len(leavers):
+            return
+        per = self.persons
+        per.status[leavers] = Status.AWAY
+        per.occupation[leavers] = Occupation.URBAN_UNEMPLOYED
+        per.employer[leavers] = -1
+        self.flows["migrated"] += np.bincount(per.village[leavers], minlength=self.n_villages)
+        if self.p["tie_rewiring"]:
+            rng = self.streams.get("network", self.year, 1)
+            self.network.cut_base_ties(leavers, self.p["village_tie_loss"], rng)
+            away = np.flatnonzero(per.alive & (per.status == Status.AWAY))
+            self._tie_to_random(leavers, away, URBAN, rng)
+
+    def apply_returns(self, returnees: np.ndarray, kind: ReturnKind) -> None:
+        """Migrants come home as returnees of ``kind``; urban ties weaken, new village ties form."""
+        if not len(returnees):
+            return
+        per = self.persons
+        per.status[returnees] = Status.RETURNED
+        per.occupation[returnees] = Occupation.FARMER
+        per.return_kind[returnees] = kind
+        key = "returned_passive" if kind == ReturnKind.PASSIVE else "returned_voluntary"
+        self.flows[key] += np.bincount(per.village[returnees], minlength=self.n_villages)
+        if self.p["tie_rewiring"]:
+            rng = self.streams.get("network", self.year, 2 + int(kind))
+            flagged = np.zeros(per.n, bool)
+            flagged[returnees] = True
+            self.network.drop_extra_ties(flagged, URBAN, self.p["urban_tie_loss"], rng)
+            for v in np.unique(per.village[returnees]):
+                home = np.flatnonzero(per.alive & (per.village == v) & (per.status != Status.AWAY))
+                self._tie_to_random(returnees[per.village[returnees] == v], home, VILLAGE, rng)
+
+    def _tie_to_random(self, persons: np.ndarray, pool: np.ndarray, kind: int, rng) -> None:
+        k = self.p["urban_ties_per_move"]
+        if k == 0 or len(pool) < 2 or not len(persons):
+            return
+        src = np.repeat(persons, k)
+        dst = pool[rng.integers(0, len(pool), len(src))]
+        self.network.add_ties(src, dst, kind)
+
+    # ------------------------------------------------------------------ handles
+    def on_births(self, persons: np.ndarray) -> None:
+        """Create Person handles for new rows (when handles are kept for all persons)."""
+        if self.p["person_handles"] == "all":
+            for i in persons.tolist():
+                self._person_handles[i] = Person(self, i)
+
+    def on_deaths(self, persons: np.ndarray) -> None:
+        """Remove the handles of persons who died."""
+        for i in persons.tolist():
+            handle = self._person_handles.pop(i, None)
+            if handle is not None:
+                handle.remove()
+
+    def on_new_ventures(self, ventures: np.ndarray) -> None:
+        """Create an Enterprise handle for each new venture (rare events)."""
+        if hasattr(self, "_venture_handles"):
+            for i in ventures.tolist():
+                self._venture_handles[i] = Enterprise(self, i)
+
+    def on_closed_ventures(self, ventures: np.ndarray) -> None:
+        """Remove the handles of closed ventures."""
+        for i in ventures.tolist():
+            handle = self._venture_handles.pop(i, None)
+            if handle is not None:
+                handle.remove()
+
+    def person(self, index: int) -> Person:
+        """The Person handle of row ``index`` (created on demand if needed)."""
+        if index not in self._person_handles:
+            if not 0 <= index < self.persons.n or not self.persons.alive[index]:
+                raise KeyError(f"no living person {index}")
+            self._person_handles[index] = Person(self, index)
+        return self._person_handles[index]
+
+    def network_graph(self):
+        """The live social network as a networkx Graph (node = person index)."""
+        return self.network.to_networkx(self.persons.alive)
+
+    # ------------------------------------------------------------------ results
+    def county_frame(self) -> pd.DataFrame:
+        """County outputs, one row per year (columns: metrics.COUNTY_METRICS)."""
+        return self.datacollector.get_model_vars_dataframe().set_index("year")
+
+    def village_frame(self) -> pd.DataFrame:
+        """Village outputs, one row per village per year (columns: metrics.VILLAGE_METRICS)."""
+        df = self.datacollector.get_agenttype_vars_dataframe(Village).reset_index()
+        years = self.county_frame().index.to_numpy()
+        df["year"] = years[df["Step"].to_numpy() - 1]
+        df["village"] = df["AgentID"].map({v.unique_id: v.index for v in self.villages})
+        return df.drop(columns=["Step", "AgentID"]).set_index(["year", "village"]).sort_index()
+
+
+def _county_reporter(name):
+    def report(model):
+        return model.county[name]
+
+    report.__name__ = name
+    return report
+
+
+def _village_reporter(name):
+    def report(agent):
+        return agent.metric(name)
+
+    report.__name__ = name
+    return report

@@ -1,0 +1,177 @@
+"""The social network: household, village and urban ties as sparse matrices.
+
+Ties are drawn directly as index arrays from the model's generator (building
+a networkx graph of a million nodes takes minutes; see docs/odd.md) and kept
+in two symmetric CSR matrices:
+
+* ``base``: ties made at set-up (household cliques; a Watts-Strogatz small
+  world within each village). When a migrant leaves, a share of its base ties
+  is cut by zeroing their weights (and their mirror entries).
+* ``extra``: ties made during the run (urban ties between the county's
+  migrants, newborns' household ties, returnees' new village ties), kept as an
+  edge list and rebuilt into CSR once a year.
+
+"Share of my ties who are away" is ``neighbour_sum(away) / neighbour_sum(alive)``:
+two sparse matrix-vector products. :meth:`SocialNetwork.to_networkx` exports
+the live network for drawing and analysis.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+HOUSEHOLD, VILLAGE, URBAN = 0, 1, 2
+
+
+def household_ties(household: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs of persons in the same household (each pair once)."""
+    order = np.argsort(household, kind="stable")
+    hh = household[order]
+    src, dst = [], []
+    d = 1
+    while d < len(order):
+        same = hh[d:] == hh[:-d]
+        if not same.any():
+            break
+        src.append(order[:-d][same])
+        dst.append(order[d:][same])
+        d += 1
+    if not src:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(src), np.concatenate(dst)
+
+
+def village_small_world(village: np.ndarray, k: int, p: float, rng: np.random.Generator):
+    """Watts-Strogatz ties within each village, drawn as arrays.
+
+    Persons of a village are placed on a ring in random order and tied to their
+    k/2 nearest neighbours on each side; each tie's far end is rewired with
+    probability p to a random member of the same village. Self-ties are dropped.
+    """
+    n = len(village)
+    if k == 0 or n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    order = np.lexsort((rng.random(n), village))
+    v = village[order]
+    sizes = np.bincount(v)
+    start = np.r_[0, np.cumsum(sizes)[:-1]]
+    pos = np.arange(n) - start[v]
+    size = sizes[v]
+    src, dst = [], []
+    for d in range(1, k // 2 + 1):
+        far = start[v] + (pos + d) % size
+        rewire = rng.random(n) < p
+        far = np.where(rewire, start[v] + (rng.random(n) * size).astype(np.int64), far)
+        keep = far != np.arange(n)
+        src.append(order[keep])
+        dst.append(order[far[keep]])
+    return np.concatenate(src), np.concatenate(dst)
+
+
+def _symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Symmetric CSR of undirected ties (src[e], dst[e]) with weight 1.
+
+    Entry e (e < E) stores (src, dst) and entry E + e its mirror (dst, src).
+    Returns the matrix and, for each stored position, the entry number it holds.
+    Built by one argsort (duplicate ties stay separate entries: SpMV adds them).
+    """
+    rows = np.concatenate([src, dst])
+    cols = np.concatenate([dst, src])
+    order = np.argsort(rows)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    mat = sp.csr_matrix((np.ones(len(rows), np.float32), cols[order], indptr), shape=(n, n))
+    return mat, order
+
+
+class SocialNetwork:
+    """Ties between persons, stepped as sparse matrices (weights = tie strength, 1 or 0)."""
+
+    def __init__(self, n: int, src: np.ndarray, dst: np.ndarray):
+        self.n_base = n
+        self.base, entry = _symmetric_csr(src, dst, n)
+        n_edges = len(src)
+        position = np.empty_like(entry)
+        position[entry] = np.arange(len(entry))
+        self._mirror = position[(entry + n_edges) % (2 * n_edges)] if n_edges else entry
+        self.extra_src = np.empty(0, np.int64)
+        self.extra_dst = np.empty(0, np.int64)
+        self.extra_kind = np.empty(0, np.int8)
+        self.extra = sp.csr_matrix((n, n), dtype=np.float32)
+        self._dirty = False
+
+    # ------------------------------------------------------------ queries
+    def neighbour_sum(self, x: np.ndarray) -> np.ndarray:
+        """For each person, the sum of ``x`` over their ties (weighted)."""
+        out = np.zeros(len(x), dtype=np.float64)
+        out[: self.n_base] = self.base @ x[: self.n_base]
+        if self.extra.nnz:
+            out += self.extra @ x
+        return out
+
+    def share_of_ties(self, trait: np.ndarray, alive: np.ndarray) -> np.ndarray:
+        """Share of each person's living ties that have ``trait`` (0 when no ties)."""
+        deg = self.neighbour_sum(alive.astype(np.float32))
+        num = self.neighbour_sum((trait & alive).astype(np.float32))
+        return np.divide(num, deg, out=np.zeros_like(num), where=deg > 0)
+
+    @property
+    def n_ties(self) -> int:
+        """Number of live ties (undirected), counting both layers."""
+        return int((np.count_nonzero(self.base.data) + self.extra.nnz) // 2)
+
+    # ------------------------------------------------------------ changes
+    def cut_base_ties(self, persons: np.ndarray, share: float, rng: np.random.Generator) -> None:
+        """Cut a random ``share`` of the set-up ties of ``persons`` (both directions)."""
+        persons = persons[persons < self.n_base]
+        if share <= 0 or len(persons) == 0:
+            return
+        starts, ends = self.base.indptr[persons], self.base.indptr[persons + 1]
+        lengths = ends - starts
+        pos = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
+        cut = pos[rng.random(len(pos)) < share]
+        self.base.data[cut] = 0.0
+        self.base.data[self._mirror[cut]] = 0.0
+
+    def add_ties(self, src: np.ndarray, dst: np.ndarray, kind: int) -> None:
+        """Add ties made during the run (layer ``extra``)."""
+        keep = src != dst
+        self.extra_src = np.concatenate([self.extra_src, src[keep]])
+        self.extra_dst = np.concatenate([self.extra_dst, dst[keep]])
+        self.extra_kind = np.concatenate([self.extra_kind, np.full(keep.sum(), kind, np.int8)])
+        self._dirty = True
+
+    def drop_extra_ties(self, persons_mask: np.ndarray, kind: int, share: float, rng: np.random.Generator) -> None:
+        """Drop a random ``share`` of run-time ties of ``kind`` touching flagged persons."""
+        touch = (persons_mask[self.extra_src] | persons_mask[self.extra_dst]) & (self.extra_kind == kind)
+        drop = touch & (rng.random(len(touch)) < share)
+        if drop.any():
+            self._keep_extra(~drop)
+
+    def prune(self, alive: np.ndarray) -> None:
+        """Forget run-time ties to the dead and rebuild the run-time layer."""
+        live = alive[self.extra_src] & alive[self.extra_dst]
+        if not live.all():
+            self._keep_extra(live)
+        if self._dirty or self.extra.shape[0] != len(alive):
+            self.extra = _symmetric_csr(self.extra_src, self.extra_dst, len(alive))[0]
+            self._dirty = False
+
+    def _keep_extra(self, keep: np.ndarray) -> None:
+        self.extra_src, self.extra_dst, self.extra_kind = self.extra_src[keep], self.extra_dst[keep], self.extra_kind[keep]
+        self._dirty = True
+
+    # ------------------------------------------------------------ export
+    def to_networkx(self, alive: np.ndarray) -> nx.Graph:
+        """The live network as a networkx Graph on living persons' indices."""
+        n = len(alive)
+        base = sp.csr_matrix((self.base.data, self.base.indices, self.base.indptr), shape=(self.n_base, self.n_base))
+        base.resize((n, n))
+        mat = (base + self.extra).tocoo()
+        keep = (mat.data > 0) & alive[mat.row] & alive[mat.col] & (mat.row < mat.col)
+        graph = nx.Graph()
+        graph.add_nodes_from(np.flatnonzero(alive).tolist())
+        graph.add_edges_from(zip(mat.row[keep].tolist(), mat.col[keep].tolist()))
+        return graph

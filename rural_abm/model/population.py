@@ -1,0 +1,138 @@
+"""Per-person, per-household and per-venture state as NumPy arrays (struct of arrays).
+
+Persons and ventures only ever get appended (births, new ventures); dead
+persons keep their slot with ``alive = False`` and closed ventures keep theirs
+with ``active = False``, so an index is a stable identity for a run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .codes import Occupation, ReturnKind, Status
+
+
+class Table:
+    """A growable struct of arrays with a fixed schema.
+
+    ``schema`` maps field name to (dtype, fill value). Column arrays have a
+    capacity that doubles when full; ``self.<field>`` is a view of the used part.
+    """
+
+    schema: dict[str, tuple[type, object]] = {}
+
+    def __init__(self, n: int = 0, capacity: int | None = None):
+        self.n = 0
+        self._cap = max(int(capacity or n), 16)
+        self._cols = {k: np.full(self._cap, fill, dtype=dt) for k, (dt, fill) in self.schema.items()}
+        self.append(n)
+
+    def __getattr__(self, name):
+        cols = self.__dict__.get("_cols")
+        if cols is not None and name in cols:
+            return cols[name][: self.n]
+        raise AttributeError(name)
+
+    def append(self, k: int, **values) -> np.ndarray:
+        """Add ``k`` rows (fill values unless given) and return their indices."""
+        if self.n + k > self._cap:
+            new_cap = max(2 * self._cap, self.n + k)
+            for key, col in self._cols.items():
+                grown = np.full(new_cap, self.schema[key][1], dtype=col.dtype)
+                grown[: self.n] = col[: self.n]
+                self._cols[key] = grown
+            self._cap = new_cap
+        idx = np.arange(self.n, self.n + k)
+        self.n += k
+        for key, val in values.items():
+            self._cols[key][idx] = val
+        return idx
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the columns (bytes)."""
+        return sum(c.nbytes for c in self._cols.values())
+
+
+class Persons(Table):
+    """Every person ever registered in the county.
+
+    age (years), skill (units; never-migrant mean 1), savings (RMB, personal,
+    mostly urban savings), years_away (years of urban work), employer
+    (venture index or -1), household and village (indices).
+    """
+
+    schema = {
+        "alive": (np.bool_, True),
+        "age": (np.int16, 0),
+        "household": (np.int32, -1),
+        "village": (np.int32, -1),
+        "skill": (np.float32, 1.0),
+        "status": (np.int8, Status.HOME),
+        "occupation": (np.int8, Occupation.CHILD),
+        "years_away": (np.int16, 0),
+        "return_kind": (np.int8, ReturnKind.NONE),
+        "employer": (np.int32, -1),
+        "savings": (np.float64, 0.0),
+        "trained": (np.bool_, False),
+        "placed": (np.bool_, False),
+    }
+
+
+class Households(Table):
+    """Registered households: contracted land (mu), savings (RMB), poverty flags.
+
+    ``poor`` is this year's status, ``registered_poor`` last year's (the
+    transfer list), ``ever_poor`` whether it has ever been poor,
+    ``monitor_draw`` a fixed uniform that decides monitoring at a coverage.
+    """
+
+    schema = {
+        "village": (np.int32, -1),
+        "land": (np.float64, 0.0),
+        "savings": (np.float64, 0.0),
+        "poor": (np.bool_, False),
+        "registered_poor": (np.bool_, False),
+        "ever_poor": (np.bool_, False),
+        "monitor_draw": (np.float64, 1.0),
+        "rented_out": (np.float64, 0.0),
+        "rented_in": (np.float64, 0.0),
+        "farmed": (np.float64, 0.0),
+    }
+
+
+class Ventures(Table):
+    """Enterprises founded by residents and returnees.
+
+    capital and loans in RMB; productivity is a lognormal multiplier (mean 1);
+    target_jobs is this year's wanted employment (persons).
+    """
+
+    schema = {
+        "active": (np.bool_, True),
+        "founder": (np.int32, -1),
+        "village": (np.int32, -1),
+        "sector": (np.int8, 0),
+        "capital": (np.float64, 0.0),
+        "productivity": (np.float64, 1.0),
+        "target_jobs": (np.int32, 0),
+        "loan_principal": (np.float64, 0.0),
+        "loan_balance": (np.float64, 0.0),
+        "founded": (np.int16, 0),
+        "in_park": (np.bool_, False),
+        "profit": (np.float64, 0.0),
+    }
+
+
+def group_rank(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Rank (0, 1, ...) of each element within its group, ordered by ``keys``.
+
+    Used to match vacancies to workers and to pick the first k of a group.
+    """
+    order = np.lexsort((keys, groups))
+    g = groups[order]
+    starts = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    rank = np.empty(len(groups), dtype=np.int64)
+    rank[order] = np.arange(len(groups)) - run_start
+    return rank
