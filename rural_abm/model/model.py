@@ -351,7 +351,7 @@ class RuralModel(mesa.Model):
         """Village outputs, one row per village per year (columns: metrics.VILLAGE_METRICS)."""
         df = self.datacollector.get_agenttype_vars_dataframe(Village).reset_index()
         years = self.county_frame().index.to_numpy()
-        df["year"] = years[df["Step"].to_numpy() - 1]
+        df["year"] = years[df["Step"].to_numpy().astype(int) - 1]
         df["village"] = df["AgentID"].map({v.unique_id: v.index for v in self.villages})
         return df.drop(columns=["Step", "AgentID"]).set_index(["year", "village"]).sort_index()
 
