@@ -14,9 +14,13 @@ def growth_index(p: dict, year: int) -> float:
     return (1.0 + p["urban_wage_growth"]) ** (year - p["start_year"])
 
 
-def urban_jobs(p: dict, initial_migrants: int, year: int) -> float:
-    """Urban jobs open to the county's migrants in ``year`` (Harris-Todaro job stock)."""
-    return p["urban_jobs_ratio"] * initial_migrants * (1.0 + p["urban_jobs_growth"]) ** (year - p["start_year"])
+def urban_jobs(p: dict, initial_migrants: int, year: int, shock: float) -> float:
+    """Urban jobs open to the county's migrants in ``year`` (Harris-Todaro job stock).
+
+    A job-loss ``shock`` (share) removes that share of the stock for the year.
+    """
+    trend = (1.0 + p["urban_jobs_growth"]) ** (year - p["start_year"])
+    return p["urban_jobs_ratio"] * initial_migrants * trend * (1.0 - shock)
 
 
 def employment_rate(jobs: float, urban_labour: int) -> float:

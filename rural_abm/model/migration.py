@@ -20,17 +20,22 @@ def urban_job_losses(m) -> None:
     per.occupation[lose] = Occupation.URBAN_UNEMPLOYED
 
 
-def urban_hiring(m) -> None:
-    """Phase 6: urban vacancies (job stock minus employed) go to random unemployed migrants."""
+def urban_hiring(m, round_: int) -> None:
+    """Urban vacancies (job stock minus employed) go to random unemployed migrants.
+
+    At most ``urban_job_finding`` of the unemployed are hired per round (search friction).
+    The market clears twice a year: in phase 4 (round 0, after job losses) and
+    in phase 6 (round 1, after this year's moves).
+    """
     per = m.persons
     away = per.alive & (per.status == Status.AWAY)
     employed = int(np.count_nonzero(away & (per.occupation == Occupation.URBAN_EMPLOYED)))
     jobs = m.urban_jobs
     seekers = np.flatnonzero(away & (per.occupation == Occupation.URBAN_UNEMPLOYED))
-    vacancies = max(0, int(jobs) - employed)
-    if len(seekers) and vacancies:
-        key = m.streams.get("market", m.year, 0).random(per.n)[seekers]
-        hired = seekers[np.argsort(key)[:vacancies]]
+    hires = min(max(0, int(jobs) - employed), int(round(m.p["urban_job_finding"] * len(seekers))))
+    if hires:
+        key = m.streams.get("market", m.year, round_).random(per.n)[seekers]
+        hired = seekers[np.argsort(key)[:hires]]
         per.occupation[hired] = Occupation.URBAN_EMPLOYED
 
 

@@ -5,12 +5,14 @@ A year (one ``step``) runs, in this order (docs/odd.md, "Process overview"):
 1. policy: every lever's schedule gives this year's value;
 2. demography: ageing, deaths, births, leaving school, retiring;
 3. shocks: urban job losses (base rate, shock years, age), outflow shock;
-4. markets: urban employment rate expected from jobs / urban labour; village
-   resident shares give the local demand index and public-service level;
+4. markets: urban employment rate expected from jobs / urban labour, and
+   urban vacancies filled from unemployed migrants; village resident shares
+   give the local demand index and public-service level;
 5. decisions, simultaneous (every rule reads the state at the start of the
    phase, so nothing depends on the order persons are visited): leave, return
    (passive or voluntary), start a venture, join training;
-6. employers: urban vacancies and venture vacancies are filled; ventures
+6. employers: urban vacancies (again, for this year's arrivals) and venture
+   vacancies are filled; ventures
    produce, repay loans and may fail;
 7. accounting: land rental, household incomes, savings, poverty, transfers;
 8. metrics are computed and recorded by the DataCollector.
@@ -149,8 +151,9 @@ class RuralModel(mesa.Model):
         migration.outflow_shock(self)
         self.network.prune(self.persons.alive)
         away = self.persons.alive & (self.persons.status == Status.AWAY)  # 4. markets
-        self.urban_jobs = economy.urban_jobs(p, self.initial_migrants, self.year)
+        self.urban_jobs = economy.urban_jobs(p, self.initial_migrants, self.year, self.levers["urban_job_loss_shock"])
         self.expected_employment = economy.employment_rate(self.urban_jobs, int(away.sum()))
+        migration.urban_hiring(self, 0)
         self._update_villages()
         home_income, amenity = self._home_values()  # 5. decisions
         leavers, passive, voluntary = migration.decide_moves(self, home_income, amenity)
@@ -161,7 +164,7 @@ class RuralModel(mesa.Model):
         self.apply_departures(leavers)
         self.apply_returns(passive, ReturnKind.PASSIVE)
         self.apply_returns(voluntary, ReturnKind.VOLUNTARY)
-        migration.urban_hiring(self)  # 6. employers
+        migration.urban_hiring(self, 1)  # 6. employers
         migration.urban_experience(self)
         enterprises.operate(self)
         accounting.step(self)  # 7. accounting
