@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="set a model parameter (repeatable)")
     sim.add_argument("--out", default="output/simulate", help="folder for the table and figure (default output/simulate)")
     sim.set_defaults(func=simulate)
+    from .experiment.commands import add_commands; add_commands(sub)  # noqa: E702 - validate, run, report
     return parser
 
 

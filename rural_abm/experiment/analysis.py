@@ -1,0 +1,196 @@
+"""Effects with confidence intervals: summary.csv and the time-series file.
+
+Everything here reads only the tidy results table and the manifest (the
+scenario as resolved), so ``rural-abm report DIR`` can redo it at any time.
+
+For each variant, sweep point and output, at the effect year:
+
+* ``mean``, ``sd``: over replications;
+* ``effect`` = mean of the per-replication differences variant - baseline
+  (replication r of both shares its seeds: common random numbers), with a
+  95% t-interval on those differences (``effect_ci_low``/``high``);
+* ``welch_ci_low``/``high``: the unpaired (Welch) 95% interval of the
+  difference of means, on the same runs, for comparison;
+* ``relative_change`` = effect / baseline mean;
+* ``cost_cum``: fiscal_total summed over the simulated years up to and
+  including the effect year (mean over replications, RMB);
+  ``extra_cost_cum``: the same minus the baseline's (paired);
+  ``cost_per_unit_effect`` = extra_cost_cum / effect.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+SUMMARY_COLUMNS = (
+    "n", "mean", "sd", "baseline_mean", "effect", "effect_se", "effect_ci_low", "effect_ci_high",
+    "welch_ci_low", "welch_ci_high", "ci_width_ratio", "relative_change", "cost_cum", "extra_cost_cum",
+    "cost_per_unit_effect",
+)  # fmt: skip
+
+
+def _t_half(sd: float, n: int, level: float = 0.95) -> float:
+    if n < 2 or not np.isfinite(sd):
+        return math.nan
+    return float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n))
+
+
+def paired_ci(diffs: np.ndarray, level: float = 0.95) -> tuple[float, float, float, float]:
+    """(mean, se, low, high) of the mean of paired differences (t-interval)."""
+    d = np.asarray(diffs, float)
+    n = len(d)
+    m = float(d.mean()) if n else math.nan
+    sd = float(d.std(ddof=1)) if n > 1 else math.nan
+    half = _t_half(sd, n, level)
+    return m, (sd / math.sqrt(n) if n > 1 else math.nan), m - half, m + half
+
+
+def welch_ci(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Welch (unequal variances) interval of mean(x) - mean(y)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    nx, ny = len(x), len(y)
+    if nx < 2 or ny < 2:
+        return math.nan, math.nan
+    vx, vy = x.var(ddof=1) / nx, y.var(ddof=1) / ny
+    diff = x.mean() - y.mean()
+    se = math.sqrt(vx + vy)
+    if se == 0:
+        return float(diff), float(diff)
+    df = (vx + vy) ** 2 / (vx**2 / (nx - 1) + vy**2 / (ny - 1))
+    half = stats.t.ppf(0.5 + level / 2, df) * se
+    return float(diff - half), float(diff + half)
+
+
+def _meta(manifest: dict) -> tuple:
+    sc = manifest["scenario"]
+    return sc, sc["baseline"], int(sc["effect_year"]), list(sc["outputs"]), list(manifest.get("sweep_columns", []))
+
+
+def _order(manifest: dict) -> tuple[list, list]:
+    """Sweep points and variants in scenario order."""
+    points, variants = [], []
+    for r in manifest["runs"]:
+        if r["point"] not in points:
+            points.append(r["point"])
+        if r["variant"] not in variants:
+            variants.append(r["variant"])
+    return points, variants
+
+
+def _county(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["scope"] == "county"]
+
+
+def _point_values(table: pd.DataFrame, sweep_cols: list) -> dict:
+    if not sweep_cols:
+        return {}
+    first = table.drop_duplicates("point").set_index("point")
+    return {p: {c: first.at[p, c] for c in sweep_cols} for p in first.index}
+
+
+def summarise(table: pd.DataFrame, manifest: dict) -> pd.DataFrame:
+    """summary.csv: one row per sweep point x variant x output (see module doc)."""
+    sc, base, year, outputs, sweep_cols = _meta(manifest)
+    points, variants = _order(manifest)
+    county = _county(table)
+    at = county[county["year"] == year]
+    vals = {
+        key: grp.set_index("replication")["value"].sort_index()
+        for key, grp in at[at["metric"].isin(outputs)].groupby(["variant", "point", "metric"], sort=False)
+    }
+    fiscal = county[(county["metric"] == "fiscal_total") & (county["year"] <= year)]
+    cost = fiscal.groupby(["variant", "point", "replication"])["value"].sum()
+    pvals = _point_values(table, sweep_cols)
+    rows = []
+    for point in points:
+        for variant in variants:
+            for out in outputs:
+                x = vals.get((variant, point, out))
+                b = vals.get((base, point, out))
+                if x is None or b is None:
+                    continue
+                pair = pd.concat([x, b], axis=1, join="inner").to_numpy()
+                eff, se, lo, hi = paired_ci(pair[:, 0] - pair[:, 1])
+                wlo, whi = welch_ci(x.to_numpy(), b.to_numpy())
+                try:
+                    cv, cb = cost.loc[(variant, point)], cost.loc[(base, point)]
+                    both = pd.concat([cv, cb], axis=1, join="inner").to_numpy()
+                    cost_cum, extra = float(cv.mean()), float((both[:, 0] - both[:, 1]).mean())
+                except KeyError:
+                    cost_cum = extra = math.nan
+                bmean = float(b.mean())
+                width = hi - lo
+                rows.append(
+                    {
+                        "variant": variant,
+                        "point": point,
+                        **pvals.get(point, {}),
+                        "output": out,
+                        "effect_year": year,
+                        "n": len(x),
+                        "mean": float(x.mean()),
+                        "sd": float(x.std(ddof=1)) if len(x) > 1 else math.nan,
+                        "baseline_mean": bmean,
+                        "effect": eff,
+                        "effect_se": se,
+                        "effect_ci_low": lo,
+                        "effect_ci_high": hi,
+                        "welch_ci_low": wlo,
+                        "welch_ci_high": whi,
+                        "ci_width_ratio": (whi - wlo) / width if width > 0 else math.nan,
+                        "relative_change": eff / bmean if bmean != 0 else math.nan,
+                        "cost_cum": cost_cum,
+                        "extra_cost_cum": extra,
+                        "cost_per_unit_effect": extra / eff if eff != 0 and variant != base else math.nan,
+                    }
+                )
+    cols = ["variant", "point", *sweep_cols, "output", "effect_year", *SUMMARY_COLUMNS]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def timeseries(table: pd.DataFrame, manifest: dict) -> pd.DataFrame:
+    """Means over replications per year with 95% bands (CI of the mean, and 2.5-97.5% of runs),
+    and the paired effect versus baseline with its 95% CI, for every reported output."""
+    sc, base, _, outputs, sweep_cols = _meta(manifest)
+    points, variants = _order(manifest)
+    county = _county(table)
+    county = county[county["metric"].isin(outputs)]
+    wide = county.pivot_table(index=["point", "metric", "year", "replication"], columns="variant", values="value", aggfunc="first")
+    pvals = _point_values(table, sweep_cols)
+    rows = []
+    for (point, metric, year), grp in wide.groupby(level=["point", "metric", "year"], sort=False):
+        for variant in variants:
+            if variant not in grp:
+                continue
+            x = grp[variant].dropna().to_numpy()
+            n = len(x)
+            if n == 0:
+                continue
+            mean = float(x.mean())
+            sd = float(x.std(ddof=1)) if n > 1 else math.nan
+            half = _t_half(sd, n)
+            d = (grp[variant] - grp[base]).dropna().to_numpy() if base in grp else np.array([])
+            eff, _, elo, ehi = paired_ci(d) if len(d) else (math.nan,) * 4
+            rows.append(
+                {
+                    "variant": variant, "point": point, **pvals.get(point, {}), "output": metric, "year": int(year),
+                    "n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half,
+                    "p025": float(np.quantile(x, 0.025)), "p975": float(np.quantile(x, 0.975)),
+                    "effect": eff, "effect_ci_low": elo, "effect_ci_high": ehi,
+                }
+            )  # fmt: skip
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    order_p = {p: i for i, p in enumerate(points)}
+    order_v = {v: i for i, v in enumerate(variants)}
+    order_o = {o: i for i, o in enumerate(outputs)}
+    df = df.sort_values(
+        ["point", "variant", "output", "year"],
+        key=lambda s: s.map({"point": order_p, "variant": order_v, "output": order_o}.get(s.name, {})) if s.name != "year" else s,
+    )
+    return df.reset_index(drop=True)

@@ -1,0 +1,193 @@
+"""Command-line subcommands ``validate``, ``run`` and ``report`` (added to ``rural-abm``).
+
+``add_commands(subparsers)`` registers them on the argparse sub-parsers of
+``rural_abm.cli``; each sets ``func`` to a function of the parsed args that
+returns the exit code. ``python -m rural_abm.experiment`` runs them alone.
+Bad input never ends in a traceback: it prints one line per problem and
+exits with code 2 (1 when runs fail, 130 when interrupted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+VALIDATE_EXAMPLES = """examples:
+  rural-abm validate scenarios/policy_levers.yaml
+  rural-abm validate scenarios/transition_variants.yaml --set replications=3
+
+Prints the runs the scenario would make, or every problem found (file, key path,
+value found, what is allowed) and exits with code 2.
+"""
+
+RUN_EXAMPLES = """examples:
+  rural-abm run scenarios/baseline.yaml
+  rural-abm run scenarios/policy_levers.yaml --workers 2 --out results/levers
+  rural-abm run scenarios/policy_levers.yaml --out results/levers --resume     # after an interruption
+  rural-abm run scenarios/transition_variants.yaml --set n_people=2000 --set replications=3
+  rural-abm run scenarios/huichuan_package.yaml --scheduler local --workers 2  # Dask LocalCluster
+  rural-abm run scenarios/huichuan_package.yaml --scheduler tcp://10.0.0.5:8786
+
+--set KEY=VALUE (repeatable) changes the scenario before it is checked: a top-level
+key (replications, seed, effect_year), a model parameter (n_people, land_reform or
+parameters.n_people / policy.land_reform) or variants.NAME.KEY.PATH. Values are YAML.
+
+Output folder (default results/<scenario name>): results.parquet (tidy: run_key,
+variant, point, sweep_*, replication, year, scope, village, metric, value),
+summary.csv, timeseries.csv, figures/*.png, report.html and report.md,
+manifest.json (the scenario as resolved), runs/ (one file per finished run).
+"""
+
+REPORT_EXAMPLES = """examples:
+  rural-abm report results/policy_levers
+
+Rebuilds summary.csv, timeseries.csv, figures/ and report.html/report.md from
+the results of a batch folder (for instance after a resumed run).
+"""
+
+
+def add_commands(subparsers) -> None:
+    """Add ``validate``, ``run`` and ``report`` to an argparse sub-parser set."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    v = subparsers.add_parser(
+        "validate", help="check a scenario file and list its runs", description="Check a scenario file: every problem at once.",
+        epilog=VALIDATE_EXAMPLES, formatter_class=fmt,
+    )  # fmt: skip
+    v.add_argument("file", help="scenario YAML file")
+    v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario key (repeatable)")
+    v.set_defaults(func=cmd_validate)
+
+    r = subparsers.add_parser(
+        "run", help="run a scenario batch: effects, figures, report (the main job)",
+        description="Run every variant x sweep point x replication of a scenario, then write the summary, figures and report.",
+        epilog=RUN_EXAMPLES, formatter_class=fmt,
+    )  # fmt: skip
+    r.add_argument("file", help="scenario YAML file")
+    r.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: all cores; 1 = in this process)")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS|local", help="run on Dask: a scheduler address, or 'local' for a LocalCluster")
+    r.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/<scenario name>)")
+    r.add_argument("--resume", action="store_true", help="keep finished runs in DIR and run only the missing ones")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario key (repeatable)")
+    r.add_argument("--no-report", action="store_true", help="only run and store; no summary, figures or report")
+    r.add_argument("--quiet", action="store_true", help="no progress lines")
+    r.set_defaults(func=cmd_run)
+
+    p = subparsers.add_parser(
+        "report", help="rebuild summary, figures and report of a batch folder", description="Rebuild the analysis of a batch folder.",
+        epilog=REPORT_EXAMPLES, formatter_class=fmt,
+    )  # fmt: skip
+    p.add_argument("dir", help="output folder of `rural-abm run`")
+    p.set_defaults(func=cmd_report)
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _guard(fn):
+    """Turn expected failures into messages and exit codes; never a traceback for bad input."""
+
+    def wrapped(args) -> int:
+        from .batch import BatchError
+        from .scenario import ScenarioError
+
+        try:
+            return fn(args)
+        except ScenarioError as err:
+            _err(f"rural-abm {args.command}: {err}")
+            return 2
+        except BatchError as err:
+            _err(f"rural-abm {args.command}: {err}")
+            return 1
+        except KeyboardInterrupt:
+            _err(f"\nrural-abm {args.command}: interrupted; finished runs are kept (continue with --resume)")
+            return 130
+        except Exception as err:  # noqa: BLE001
+            if os.environ.get("RURAL_ABM_DEBUG"):
+                raise
+            _err(f"rural-abm {args.command}: error: {type(err).__name__}: {err} (set RURAL_ABM_DEBUG=1 for the traceback)")
+            return 1
+
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
+def _load(args):
+    from .scenario import load, parse_set
+
+    return load(args.file, overrides=parse_set(args.set))
+
+
+@_guard
+def cmd_validate(args) -> int:
+    sc = _load(args)
+    points = sc.sweep_points()
+    n = len(points) * len(sc.variants) * sc.replications
+    print(f"{args.file}: valid scenario {sc.name!r}")
+    print(f"  variants: {', '.join(sc.variants)} (baseline: {sc.baseline})")
+    if sc.sweep:
+        print(f"  sweep: {len(points)} points over {', '.join(sc.sweep)}")
+    print(f"  replications: {sc.replications}, seed {sc.seed}; {n} runs of {sc.parameters.get('n_people', 'default')} persons")
+    print(f"  years {sc.start_year}-{sc.start_year + sc.n_years - 1}, effects read in {sc.effect_year}: {', '.join(sc.outputs)}")
+    return 0
+
+
+@_guard
+def cmd_run(args) -> int:
+    from .batch import BatchError, run_batch
+    from .report import write_report
+
+    sc = _load(args)
+    if args.workers is not None and args.workers < 1:
+        raise BatchError(f"--workers: found {args.workers}; allowed: an integer >= 1")
+    out = Path(args.out) if args.out else Path("results") / sc.name
+    res = run_batch(sc, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume, progress=not args.quiet)
+    _err(f"rural-abm run: {res.ran} run(s) done, {res.skipped} already finished, in {res.seconds:.1f} s -> {out / 'results.parquet'}")
+    if args.no_report:
+        return 0
+    rep = write_report(out)
+    _print_effects(rep.summary, sc.baseline)
+    _err(f"rural-abm run: wrote {rep.paths['summary']}, {rep.paths['timeseries']}, {len(rep.figures)} figures and {rep.paths['html']}")
+    return 0
+
+
+@_guard
+def cmd_report(args) -> int:
+    from .report import write_report
+    from .store import MANIFEST
+
+    out = Path(args.dir)
+    if not (out / MANIFEST).is_file():
+        _err(f"rural-abm report: {out}: found no {MANIFEST}; allowed: an output folder of `rural-abm run`")
+        return 2
+    rep = write_report(out)
+    _print_effects(rep.summary, rep.summary["variant"].iloc[0] if len(rep.summary) else "")
+    _err(f"rural-abm report: wrote {rep.paths['summary']}, {rep.paths['timeseries']}, {len(rep.figures)} figures and {rep.paths['html']}")
+    return 0
+
+
+def _print_effects(summary, baseline: str) -> None:
+    import pandas as pd
+
+    eff = summary[summary["variant"] != baseline]
+    if eff.empty:
+        eff = summary
+    cols = ["variant", "point", "output", "mean", "effect", "effect_ci_low", "effect_ci_high", "relative_change", "extra_cost_cum"]
+    cols = [c for c in cols if c in eff and not (c == "point" and not eff["point"].astype(bool).any())]
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 200):
+        print(eff[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+
+
+def main(argv=None) -> int:
+    """Standalone entry (``python -m rural_abm.experiment``)."""
+    parser = argparse.ArgumentParser(prog="rural-abm", description="Scenario batches of the rural ABM.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_commands(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
