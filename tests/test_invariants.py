@@ -1,0 +1,112 @@
+"""Invariants: no person, mu of land or yuan appears or vanishes (hypothesis property tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rural_abm import RuralModel
+from rural_abm.model.accounting import COMPONENTS
+from rural_abm.model.codes import Occupation, Status
+
+switches = ["demography", "demand_feedback", "service_feedback", "family_pull", "network_effects", "entrepreneur_pull",
+            "passive_return", "returnee_human_capital", "tie_rewiring", "enterprises"]
+
+params = st.fixed_dictionaries(
+    {
+        "n_people": st.integers(60, 900),
+        "n_villages": st.integers(1, 6),
+        "n_years": st.integers(2, 8),
+        "start_year": st.integers(2014, 2022),
+        "decision_rule": st.sampled_from(["random_utility", "harris_todaro"]),
+        "land_reform": st.floats(0, 1),
+        "tenure_security": st.floats(0, 1),
+        "microloan_budget": st.sampled_from([0.0, 2e5, 5e6]),
+        "microloan_eligibility": st.sampled_from(["returnees", "returnees_and_poor", "all"]),
+        "training_coverage": st.floats(0, 0.5),
+        "poverty_transfer": st.sampled_from([0.0, 1500.0]),
+        "monitoring_coverage": st.floats(0, 1),
+        "startup_subsidy": st.sampled_from([0.0, 30000.0]),
+        "industrial_park": st.integers(0, 3),
+        "public_service_investment": st.sampled_from([0.0, 800.0]),
+        "venture_start_rate": st.floats(0, 0.2),
+        "outflow_shock_share": st.floats(0, 0.9),
+        "outflow_shock_year": st.integers(2014, 2024),
+        "initial_away_share": st.floats(0, 0.9),
+        "urban_jobs_ratio": st.floats(0.2, 2.0),
+        **{name: st.booleans() for name in switches},
+    }
+)
+
+
+def check_state(m: RuralModel, before_registered: int) -> None:
+    per, hh, ven, c = m.persons, m.households, m.ventures, m.county
+    alive = per.alive
+    # persons: residents + away = registered; births and deaths reconcile
+    assert c["resident"] + c["away"] == c["registered"] == int(alive.sum())
+    assert c["registered"] == before_registered + c["births"] - c["deaths"]
+    assert np.all(per.status[~alive] >= 0)
+    # status and occupation agree
+    away = alive & (per.status == Status.AWAY)
+    urban = (per.occupation == Occupation.URBAN_EMPLOYED) | (per.occupation == Occupation.URBAN_UNEMPLOYED)
+    assert np.array_equal(away, alive & urban)
+    # every employee's firm exists and is active, in the employee's village
+    staff = np.flatnonzero(alive & (per.employer >= 0))
+    assert np.all(per.employer[staff] < ven.n)
+    assert np.all(ven.active[per.employer[staff]])
+    assert np.all(ven.village[per.employer[staff]] == per.village[staff])
+    assert np.array_equal(alive & (per.occupation == Occupation.LOCAL_EMPLOYEE), alive & (per.employer >= 0))
+    assert np.all(per.status[staff] != Status.AWAY)
+    assert not np.any(per.employer[~alive] >= 0)
+    # every active venture has a living resident founder who is an entrepreneur
+    f = ven.founder[ven.active]
+    assert np.all(alive[f]) and np.all(per.occupation[f] == Occupation.ENTREPRENEUR)
+    assert len(np.unique(f)) == len(f)
+    # no negative counts or land; land is conserved and rentals balance
+    for key, value in c.items():
+        if isinstance(value, (int, np.integer)):
+            assert value >= 0, key
+    tol = 1e-6 * max(1.0, hh.land.sum())
+    for arr in (hh.land, hh.farmed, hh.rented_out, hh.rented_in, m.idle_land):
+        assert np.all(arr >= -1e-9)
+    assert np.allclose(hh.land, hh.farmed - hh.rented_in + hh.rented_out + m.idle_land)
+    assert abs(hh.rented_out.sum() - hh.rented_in.sum()) < tol
+    # loans: disbursed = repaid + outstanding + written off
+    assert c["loans_disbursed"] == np.float64(c["loans_disbursed"])
+    assert abs(c["loans_disbursed"] - (c["loans_repaid"] + c["loans_outstanding"] + c["loans_written_off"])) < 1e-6 * max(1, c["loans_disbursed"])
+    assert np.all(ven.loan_balance >= -1e-9)
+    # income components add up to income
+    inc = m.income
+    total = sum(inc[k] for k in COMPONENTS if k != "health_costs") - inc["health_costs"]
+    assert np.allclose(total, m.household_income)
+    assert np.all(inc["transfers"] >= 0) and np.all(inc["health_costs"] >= 0)
+    # fiscal costs are non-negative and add up
+    fiscal = [v for k, v in c.items() if k.startswith("fiscal_") and k != "fiscal_total"]
+    assert all(v >= 0 for v in fiscal) and abs(sum(fiscal) - c["fiscal_total"]) < 1e-6 * max(1, c["fiscal_total"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=params, seed=st.integers(0, 2**32 - 1))
+def test_invariants_hold_every_year(params, seed):
+    m = RuralModel(rng=seed, **params)
+    registered = int(m.persons.alive.sum())
+    while m.running:
+        m.step()
+        check_state(m, registered)
+        registered = m.county["registered"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(60, 600))
+def test_mesa_agents_mirror_the_arrays(seed, n):
+    from rural_abm.model.agents import Enterprise, Person
+
+    m = RuralModel(rng=seed, n_people=n, n_years=4)
+    m.run_model()
+    people = m.agents_by_type[Person]
+    assert len(people) == int(m.persons.alive.sum())
+    assert all(p.alive for p in people)
+    firms = m.agents_by_type.get(Enterprise, [])
+    assert len(firms) == int(m.ventures.active.sum())
+    assert sum(f.employees for f in firms) == m.county["enterprise_jobs"]
