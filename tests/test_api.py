@@ -23,7 +23,8 @@ def test_mesa_batch_run_over_two_values_and_two_seeds():
     df = pd.DataFrame(rows)
     assert len(df) == 2 * 2 * 4 * 10  # one row per run, year and village (village reporters)
     assert set(df["land_reform"]) == {0.0, 1.0} and df["RunId"].nunique() == 4
-    assert set(COUNTY_METRICS) <= set(df.columns) and set(VILLAGE_METRICS) <= set(df.columns)
+    assert set(COUNTY_METRICS) <= set(df.columns)
+    assert {f"village_{name}" for name in VILLAGE_METRICS} <= set(df.columns)  # no clash with county names
     county = df.drop_duplicates(["RunId", "Step"])
     idle = county[county["Step"] == 4].groupby("land_reform")["land_idle"].mean()
     assert idle[1.0] < idle[0.0]

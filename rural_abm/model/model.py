@@ -70,7 +70,7 @@ class RuralModel(mesa.Model):
         self.village_metrics: dict = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _county_reporter(name) for name in metrics.COUNTY_METRICS},
-            agenttype_reporters={Village: {name: _village_reporter(name) for name in metrics.VILLAGE_METRICS}},
+            agenttype_reporters={Village: {f"village_{name}": _village_reporter(name) for name in metrics.VILLAGE_METRICS}},
         )
 
     # ------------------------------------------------------------------ set-up
@@ -356,7 +356,8 @@ class RuralModel(mesa.Model):
         years = self.county_frame().index.to_numpy()
         df["year"] = years[df["Step"].to_numpy().astype(int) - 1]
         df["village"] = df["AgentID"].map({v.unique_id: v.index for v in self.villages})
-        return df.drop(columns=["Step", "AgentID"]).set_index(["year", "village"]).sort_index()
+        df = df.drop(columns=["Step", "AgentID"]).rename(columns=lambda c: c.removeprefix("village_"))
+        return df.set_index(["year", "village"]).sort_index()
 
 
 def _county_reporter(name):
