@@ -514,7 +514,7 @@ def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
             variant_docs[vname] = body["description"]
 
     baseline = doc.get("baseline", "baseline" if "baseline" in variants else next(iter(variants), "baseline"))
-    if baseline not in variants:
+    if not isinstance(baseline, str) or baseline not in variants:
         hint = _did_you_mean(baseline, variants)
         problems.append(Problem(where("baseline"), "baseline", baseline, "the name of a variant: " + ", ".join(map(str, variants)), hint))
 
@@ -578,7 +578,7 @@ def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
     if sweep:
         keys = list(sweep)
         scen_points = [tuple(zip(keys, c)) for c in itertools.product(*(sweep[k] for k in keys))]
-    for v, over in variants.items():
+    for v, over in (variants or {"baseline": {}}).items():
         for point in scen_points:
             kw = dict(base_params)
             for path, value in point:
@@ -597,6 +597,8 @@ def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
         effect_year = last
 
     # every variant x point must be a valid model parameter set (cross-parameter rules)
+    if not problems and not variants:
+        problems.append(Problem(where("variants"), "variants", raw_variants, TOP_KEYS["variants"] + " (at least one valid variant)"))
     if not problems:
         from rural_abm.model.parameters import resolve  # local: only for the cross-field rules
 
