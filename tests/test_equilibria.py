@@ -43,8 +43,10 @@ def test_harris_todaro_limit(seed, jobs_ratio):
     assert df["expected_urban_income"].iloc[0] / df["expected_home_income"].iloc[0] > 1.3
 
 
-#: A stationary village with no policy: no demography, no wage growth.
-VILLAGE = dict(n_villages=1, n_people=3000, n_years=50, demography=False, urban_wage_growth=0.0, outflow_shock_year=2020)
+#: A stationary village with no policy (no demography, no wage growth), starting in its low-outflow
+#: state, small in a large urban market (urban jobs do not bind, so only the village's own feedbacks act).
+VILLAGE = dict(n_villages=1, n_people=3000, n_years=50, demography=False, urban_wage_growth=0.0,
+               initial_away_share=0.3, urban_jobs_ratio=4.0, outflow_shock_year=2020)
 
 
 def _after_shock(share, seed):
@@ -55,9 +57,9 @@ def _after_shock(share, seed):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_village_recovers_from_small_shock_and_collapses_after_large_one(seed):
     before, small_peak, small_end = _after_shock(0.05, seed)
-    _, large_peak, large_end = _after_shock(0.6, seed)
+    _, large_peak, large_end = _after_shock(0.85, seed)
     assert small_peak > before  # the shock did push people out
-    assert small_end < before  # ... and the village came back below its pre-shock level
-    assert large_end > large_peak - 0.03  # after a large shock it does not come back
-    assert large_end > 0.6
-    assert large_end - small_end > 0.25
+    assert small_end < before  # ... and the village came back to (below) its pre-shock level
+    assert large_peak > before + 0.3
+    assert large_end > large_peak - 0.1  # after a large shock it stays hollow
+    assert large_end > before + 0.3 and large_end - small_end > 0.3

@@ -40,13 +40,14 @@ def urban_hiring(m, round_: int) -> None:
 
 
 def outflow_shock(m) -> None:
-    """Phase 3: in outflow_shock_year, send a share of resident working-age persons away."""
+    """Phase 3: in outflow_shock_year, a share of movable residents leaves for urban jobs."""
     p, per = m.p, m.persons
     if m.year != p["outflow_shock_year"] or p["outflow_shock_share"] <= 0:
         return
     u = m.streams.get("shocks", m.year, 3).random(per.n)
-    go = m.movable_residents() & (u < p["outflow_shock_share"])
-    m.apply_departures(np.flatnonzero(go))
+    go = np.flatnonzero(m.movable_residents() & (u < p["outflow_shock_share"]))
+    m.apply_departures(go)
+    per.occupation[go] = Occupation.URBAN_EMPLOYED  # they leave for jobs (a recruitment wave)
 
 
 def decide_moves(m, home_income: np.ndarray, amenity: np.ndarray):

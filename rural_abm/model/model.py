@@ -78,7 +78,9 @@ class RuralModel(mesa.Model):
         p = self.p
         rng = self.streams.get("setup", p["start_year"])
         n = p["n_people"]
-        sizes = 1 + rng.poisson(p["household_size_mean"] - 1.0, size=int(n / p["household_size_mean"]) + 50)
+        sizes = 1 + rng.poisson(p["household_size_mean"] - 1.0, size=int(1.2 * n / p["household_size_mean"]) + 100)
+        while sizes.sum() < n:  # rare: draw more households
+            sizes = np.concatenate([sizes, 1 + rng.poisson(p["household_size_mean"] - 1.0, size=len(sizes))])
         n_hh = int(np.searchsorted(np.cumsum(sizes), n)) + 1
         sizes = sizes[:n_hh]
         sizes[-1] -= sizes.sum() - n
@@ -348,7 +350,9 @@ class RuralModel(mesa.Model):
     # ------------------------------------------------------------------ results
     def county_frame(self) -> pd.DataFrame:
         """County outputs, one row per year (columns: metrics.COUNTY_METRICS)."""
-        return self.datacollector.get_model_vars_dataframe().set_index("year")
+        df = self.datacollector.get_model_vars_dataframe().set_index("year")
+        df.attrs["units"] = dict(metrics.COUNTY_METRICS)
+        return df
 
     def village_frame(self) -> pd.DataFrame:
         """Village outputs, one row per village per year (columns: metrics.VILLAGE_METRICS)."""
@@ -357,7 +361,9 @@ class RuralModel(mesa.Model):
         df["year"] = years[df["Step"].to_numpy().astype(int) - 1]
         df["village"] = df["AgentID"].map({v.unique_id: v.index for v in self.villages})
         df = df.drop(columns=["Step", "AgentID"]).rename(columns=lambda c: c.removeprefix("village_"))
-        return df.set_index(["year", "village"]).sort_index()
+        df = df.set_index(["year", "village"]).sort_index()
+        df.attrs["units"] = dict(metrics.VILLAGE_METRICS)
+        return df
 
 
 def _county_reporter(name):
