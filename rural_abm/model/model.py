@@ -59,13 +59,11 @@ class RuralModel(mesa.Model):
         self.growth = 1.0
         self.ledger = {"loans_disbursed": 0.0, "loans_repaid": 0.0, "loans_written_off": 0.0}
         self._reset_flows()
-        self._build_county()
         self._person_handles: dict[int, Person] = {}
         self._venture_handles: dict[int, Enterprise] = {}
+        self._build_county()
         self.villages = [Village(self, v) for v in range(self.n_villages)]
-        if p["person_handles"] == "all":
-            self.on_births(np.arange(self.persons.n))
-        self.on_new_ventures(np.flatnonzero(self.ventures.active))
+        self.on_births(np.arange(self.persons.n))
         self.county: dict = {}
         self.village_metrics: dict = {}
         self.datacollector = mesa.DataCollector(
@@ -324,9 +322,8 @@ class RuralModel(mesa.Model):
 
     def on_new_ventures(self, ventures: np.ndarray) -> None:
         """Create an Enterprise handle for each new venture (rare events)."""
-        if hasattr(self, "_venture_handles"):
-            for i in ventures.tolist():
-                self._venture_handles[i] = Enterprise(self, i)
+        for i in ventures.tolist():
+            self._venture_handles[i] = Enterprise(self, i)
 
     def on_closed_ventures(self, ventures: np.ndarray) -> None:
         """Remove the handles of closed ventures."""
