@@ -12,7 +12,6 @@ import json
 import multiprocessing
 import os
 import sys
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -174,10 +173,17 @@ def manifest_for(scenario: Scenario, specs: list[RunSpec]) -> dict:
 
 
 def _pool_context():
+    """forkserver (workers fork from a clean server that has imported the model), else spawn.
+
+    Plain fork is avoided: pyarrow and BLAS start native threads, and forking a
+    multi-threaded process can deadlock the child.
+    """
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["rural_abm.experiment.batch"])
+        return ctx
+    return multiprocessing.get_context("spawn")
 
 
 def run_batch(
