@@ -35,8 +35,12 @@ def plot_run(county: pd.DataFrame, path: Path) -> Path:
     ax[1, 1].plot(years, county["enterprises_active"], label="active ventures")
     ax[1, 1].plot(years, county["enterprise_jobs"] / 10, label="jobs / 10")
     ax[1, 1].set_title("Returnee and local ventures")
-    for a in ax.flat:
-        a.legend(loc="upper left", fontsize=8)
+    for a, twin in ((ax[0, 0], ax2), (ax[1, 0], ax3), (ax[0, 1], None), (ax[1, 1], None)):
+        handles, labels = a.get_legend_handles_labels()
+        if twin is not None:
+            more = twin.get_legend_handles_labels()
+            handles, labels = handles + more[0], labels + more[1]
+        a.legend(handles, labels, loc="upper left", fontsize=8)
         a.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
