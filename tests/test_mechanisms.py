@@ -167,3 +167,43 @@ def test_poverty_transfers_lower_poverty_and_an_abrupt_stop_causes_a_cliff():
 def test_monitoring_prevents_return_to_poverty():
     off, on = compare(total("return_to_poverty"), {}, {"monitoring_coverage": 1.0})
     clearly_greater(off, on, rel=0.3)
+
+
+def test_secure_tenure_lets_returnees_farm_their_own_land():
+    """Without secure rights, part of a returnee household's land stays let to others (hardship)."""
+    from rural_abm.model.codes import Status
+
+    def share_not_farmed_by_returnee_households(m):
+        per, hh = m.persons, m.households
+        with_returnee = np.bincount(per.household[per.alive & (per.status == Status.RETURNED)], minlength=hh.n) > 0
+        own = hh.farmed - hh.rented_in
+        return 1.0 - own[with_returnee].sum() / hh.land[with_returnee].sum()
+
+    base = dict(n_people=3000, n_years=15, land_reform=1.0)
+    insecure = np.array([share_not_farmed_by_returnee_households(run(s, **base)) for s in SEEDS])
+    secure = np.array([share_not_farmed_by_returnee_households(run(s, **base, tenure_security=1.0)) for s in SEEDS])
+    assert np.all(secure < 0.5 * insecure), (insecure, secure)
+
+
+def test_agri_ventures_rent_land_when_the_market_works():
+    from rural_abm.model.codes import Sector
+
+    m = run(0, n_people=4000, n_years=15, land_reform=1.0, microloan_budget=5e6)
+    ven = m.ventures
+    agri = ven.active & (ven.sector == Sector.AGRI_PROCESSING)
+    assert agri.any() and ven.land[agri].sum() > 0
+    assert ven.land[~agri].sum() == 0
+
+
+def test_each_person_is_trained_at_most_once():
+    m = run(0, **SMALL, training_coverage=0.5)
+    assert m.county_frame()["trained"].sum() == int(m.persons.trained.sum())
+
+
+def test_ventures_leave_a_shrinking_park():
+    park = {"industrial_park": {"step": {"year": 2022, "before": 50, "after": 0}}}
+    m = run(0, n_people=3000, n_years=12, microloan_budget=5e6, **park)
+    df = m.county_frame()
+    assert df.loc[2021, "fiscal_entrepreneurship"] > 0
+    assert df.loc[2022:, "fiscal_entrepreneurship"].sum() == 0
+    assert not m.ventures.in_park[m.ventures.active].any()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import economy, land
-from .codes import Occupation, Status
+from .codes import Occupation, Sector, Status
 
 COMPONENTS = ("farm", "casual", "local_wages", "remittances", "profit", "rent", "transfers", "health_costs")
 
@@ -29,8 +29,17 @@ def step(m) -> None:
     hid = per.household
     workers = np.bincount(hid[farmers], minlength=H)
     helpers = np.bincount(hid[half], minlength=H)
-    farmed, out, into, idle = land.allocate(p, lv["land_reform"], hh.land, workers, helpers, hh.village, m.n_villages)
+    locked = land.locked_land(p, hh.rented_out, lv["tenure_security"])
+    act = np.flatnonzero(ven.active)
+    agri = act[ven.sector[act] == Sector.AGRI_PROCESSING]
+    farmed, out, into, idle, venture_land = land.allocate(
+        p, lv["land_reform"], hh.land, locked, workers, helpers, hh.village, m.n_villages,
+        ven.village[agri], np.full(len(agri), p["venture_land_mu"]),
+    )
     hh.farmed[:], hh.rented_out[:], hh.rented_in[:] = farmed, out, into
+    ven.land[:] = 0.0
+    ven.land[agri] = venture_land
+    ven.profit[agri] += economy.farm_income(p, venture_land) - p["land_rent_per_mu"] * venture_land
     m.idle_land = idle
 
     inc = {}
@@ -43,7 +52,6 @@ def step(m) -> None:
     earnings = economy.urban_earnings(p, per.skill[urban], m.growth)
     inc["remittances"] = np.bincount(hid[urban], p["remittance_share"] * earnings, minlength=H)
     per.savings[urban] += p["urban_saving_share"] * earnings
-    act = np.flatnonzero(ven.active)
     inc["profit"] = np.bincount(hid[ven.founder[act]], ven.profit[act], minlength=H)
     rng = m.streams.get("shocks", m.year, 1)
     sick = rng.random(H) < p["health_shock_rate"]
@@ -52,7 +60,8 @@ def step(m) -> None:
     residents = np.bincount(hid[resident], minlength=H)
     line = p["poverty_line"] * residents
     own = sum(inc[c] for c in COMPONENTS if c not in ("transfers", "health_costs")) - inc["health_costs"]
-    transfer = np.where(hh.registered_poor, lv["poverty_transfer"] * residents, 0.0)
+    registered = (residents > 0) & (hh.registered_poor | (own < line))  # means test on own income
+    transfer = np.where(registered, lv["poverty_transfer"] * residents, 0.0)
     at_risk = hh.ever_poor & (residents > 0) & (own + transfer < p["at_risk_margin"] * line)
     monitored = at_risk & (hh.monitor_draw < lv["monitoring_coverage"])
     top_up = np.where(monitored, np.maximum(0.0, line - own - transfer), 0.0)
@@ -62,7 +71,7 @@ def step(m) -> None:
     poor = (residents > 0) & (income < line)
     m.flows["return_to_poverty"] += np.bincount(hh.village[poor & hh.ever_poor & ~hh.poor], minlength=m.n_villages)
     hh.poor[:] = poor
-    hh.registered_poor[:] = poor | (hh.registered_poor & (own < line))
+    hh.registered_poor[:] = registered & (own < line)  # leaves the register once self-sufficient
     hh.ever_poor[:] |= poor
     hh.savings[:] += np.where(income > 0, p["rural_saving_share"] * income, income)
 
@@ -70,5 +79,5 @@ def step(m) -> None:
     m.household_income = income
     m.residents_per_household = residents
     m.fiscal["poverty_transfers"] += inc["transfers"].sum() + p["monitoring_cost"] * np.count_nonzero(monitored)
-    if lv["land_reform"] > 0:
-        m.fiscal["land_reform"] += p["land_reform_cost"] * out.sum()
+    placed_by_market = max(0.0, lv["land_reform"] - p["informal_rental_share"]) / max(lv["land_reform"], p["informal_rental_share"], 1e-12)
+    m.fiscal["land_reform"] += p["land_reform_cost"] * out.sum() * placed_by_market

@@ -75,7 +75,7 @@ def start_probability(p: dict, skill, subsidy, entrepreneur_ties):
 
 def failure_probability(p: dict, founder_skill, loss, market_shock, in_park):
     """Yearly probability that a venture fails."""
-    hazard = p["venture_failure_rate"] * np.exp(-p["failure_skill_effect"] * (founder_skill - p["venture_skill_threshold"]))
+    hazard = p["venture_failure_rate"] * np.exp(-p["failure_skill_effect"] * (founder_skill - p["failure_reference_skill"]))
     hazard = hazard * np.where(loss, p["loss_failure_multiplier"], 1.0) * np.where(market_shock, 3.0, 1.0)
     hazard = hazard * np.where(in_park, 1.0 - p["park_failure_reduction"], 1.0)
     return np.clip(hazard, 0.0, 1.0)

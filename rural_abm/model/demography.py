@@ -45,7 +45,7 @@ def step(m) -> None:
     per.occupation[alive & (age == p["working_age"]) & resident] = Occupation.FARMER
     retiring = alive & (age >= p["elder_age"]) & (per.occupation != Occupation.ELDER)
     coming_home = retiring & (per.status == Status.AWAY)
-    m.apply_returns(np.flatnonzero(coming_home), ReturnKind.PASSIVE)
+    m.apply_returns(np.flatnonzero(coming_home), ReturnKind.PASSIVE, purpose=10)
     per.occupation[retiring] = Occupation.ELDER
     per.employer[retiring] = -1
     m.on_deaths(np.flatnonzero(dead))

@@ -31,6 +31,8 @@ def decide_starts(m, excluded: np.ndarray) -> np.ndarray:
     ties = m.network.neighbour_sum(m.founders().astype(np.float32))[cand] if p["network_effects"] else 0.0
     prob = decisions.start_probability(p, per.skill[cand], lv["startup_subsidy"], ties)
     cand = cand[u_start[cand] < prob]
+    # at most one new venture per household a year (they share the household's savings)
+    cand = cand[group_rank(per.household[cand], u_queue[cand]) == 0]
 
     capital = p["venture_capital"]
     household_part = 0.5 * np.maximum(hh.savings[per.household[cand]], 0.0)
@@ -102,7 +104,7 @@ def _found(m, founders: np.ndarray, loan: np.ndarray) -> None:
 def operate(m) -> None:
     """Phase 6: ventures set their employment, hire, produce, repay loans, and some fail."""
     p, per, ven, lv = m.p, m.persons, m.ventures, m.levers
-    close_orphans(m)
+    _fit_park(m)
     act = np.flatnonzero(ven.active)
     sector_local = np.asarray(SECTOR_LOCAL_MARKET)[ven.sector[act]]
     demand = 1.0 - sector_local + sector_local * m.demand[ven.village[act]]
@@ -132,8 +134,18 @@ def operate(m) -> None:
     close(m, act[fail])
 
 
+def _fit_park(m) -> None:
+    """If the park has shrunk, ventures beyond its places (chosen at random) leave it."""
+    ven = m.ventures
+    inside = np.flatnonzero(ven.active & ven.in_park)
+    if not len(inside):
+        return
+    key = m.streams.get("business", m.year, 5).random(ven.n)[inside]
+    ven.in_park[inside[group_rank(ven.village[inside], key) >= int(m.levers["industrial_park"])]] = False
+
+
 def close_orphans(m) -> None:
-    """Close ventures whose founder died, left, or retired."""
+    """Close ventures whose founder died or retired (run right after demography)."""
     ven, per = m.ventures, m.persons
     act = np.flatnonzero(ven.active)
     f = ven.founder[act]

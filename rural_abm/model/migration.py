@@ -46,7 +46,7 @@ def outflow_shock(m) -> None:
         return
     u = m.streams.get("shocks", m.year, 3).random(per.n)
     go = np.flatnonzero(m.movable_residents() & (u < p["outflow_shock_share"]))
-    m.apply_departures(go)
+    m.apply_departures(go, purpose=11)
     per.occupation[go] = Occupation.URBAN_EMPLOYED  # they leave for jobs (a recruitment wave)
 
 

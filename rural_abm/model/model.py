@@ -26,11 +26,11 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import accounting, demography, economy, enterprises, metrics, migration
+from . import accounting, demography, economy, enterprises, land, metrics, migration
 from .agents import Enterprise, Person, Village
 from .codes import Occupation, ReturnKind, Status
 from .decisions import expected_home_income, home_amenity
-from .network import URBAN, VILLAGE, SocialNetwork, household_ties, village_small_world
+from .network import HOUSEHOLD, URBAN, VILLAGE, SocialNetwork, household_ties, village_small_world
 from .parameters import resolve
 from .policies import FISCAL_HEADS, levers
 from .population import Households, Persons, Ventures
@@ -124,9 +124,10 @@ class RuralModel(mesa.Model):
         net_rng = self.streams.get("network", p["start_year"])
         hs, hd = household_ties(per.household)
         vs, vd = village_small_world(per.village, p["village_ties"], p["village_tie_rewiring"], net_rng)
-        self.network = SocialNetwork(n, np.concatenate([hs, vs]), np.concatenate([hd, vd]))
+        kind = np.r_[np.full(len(hs), HOUSEHOLD, np.int8), np.full(len(vs), VILLAGE, np.int8)]
+        self.network = SocialNetwork(n, np.concatenate([hs, vs]), np.concatenate([hd, vd]), kind)
         migrants = np.flatnonzero(away)
-        self._tie_to_random(migrants, migrants, URBAN, net_rng)
+        self._tie_to_random(migrants, migrants, URBAN, p["urban_ties_per_move"], net_rng)
         self.network.prune(per.alive)
 
         # ventures already running, founded by the most skilled returnees
@@ -147,6 +148,7 @@ class RuralModel(mesa.Model):
         self.levers = levers(p, self.year)  # 1. policy
         self._reset_flows()
         demography.step(self)  # 2. demography
+        enterprises.close_orphans(self)
         migration.urban_job_losses(self)  # 3. shocks
         migration.outflow_shock(self)
         self.network.prune(self.persons.alive)
@@ -159,11 +161,12 @@ class RuralModel(mesa.Model):
         leavers, passive, voluntary = migration.decide_moves(self, home_income, amenity)
         moving = np.zeros(self.persons.n, bool)
         moving[leavers] = True
+        trainable = self.movable_residents() & ~moving
         enterprises.decide_starts(self, moving)
-        self._train(moving)
-        self.apply_departures(leavers)
-        self.apply_returns(passive, ReturnKind.PASSIVE)
-        self.apply_returns(voluntary, ReturnKind.VOLUNTARY)
+        self._train(trainable)
+        self.apply_departures(leavers, purpose=1)
+        self.apply_returns(passive, ReturnKind.PASSIVE, purpose=2)
+        self.apply_returns(voluntary, ReturnKind.VOLUNTARY, purpose=3)
         migration.urban_hiring(self, 1)  # 6. employers
         migration.urban_experience(self)
         enterprises.operate(self)
@@ -203,7 +206,8 @@ class RuralModel(mesa.Model):
         helpers = np.bincount(hid[resident & (((occ == Occupation.ELDER) & (per.age < 75)) | employee)], minlength=H)
         workers = np.bincount(hid[farmer], minlength=H)
         own_workers = workers[hid] + np.where(farmer, 0, 1)
-        farm_pw = economy.farm_income_per_worker(p, hh.land[hid], own_workers, helpers[hid])
+        usable = hh.land - land.locked_land(p, hh.rented_out, self.levers["tenure_security"])
+        farm_pw = economy.farm_income_per_worker(p, usable[hid], own_workers, helpers[hid])
         casual = p["local_casual_income"] * self.growth * self.demand[vil]
         wage = p["local_wage"] * self.growth
         ven = self.ventures
@@ -225,8 +229,12 @@ class RuralModel(mesa.Model):
         amenity = home_amenity(p, self.service[vil], left_behind, self.levers["tenure_security"])
         return income, amenity
 
-    def _train(self, moving: np.ndarray) -> None:
-        """Phase 5: a share ``training_coverage`` of staying working-age residents is trained."""
+    def _train(self, trainable: np.ndarray) -> None:
+        """Phase 5: a share ``training_coverage`` of the untrained among ``trainable`` residents is trained.
+
+        ``trainable`` is read at the start of the phase (staying working-age
+        farmers and employees), so the year's founders may train too.
+        """
         per, p = self.persons, self.p
         per.placed[:] = False
         cover = self.levers["training_coverage"]
@@ -234,7 +242,7 @@ class RuralModel(mesa.Model):
             return
         rng = self.streams.get("policy", self.year, 0)
         u, u_place = rng.random(per.n), rng.random(per.n)
-        trainees = self.movable_residents() & ~moving & (u < cover)
+        trainees = trainable & ~per.trained & (u < cover)
         per.skill[trainees] += p["training_skill_gain"]
         per.trained[trainees] = True
         per.placed[trainees & (u_place < p["training_placement"])] = True
@@ -264,8 +272,11 @@ class RuralModel(mesa.Model):
         """Mask of returnees running an active venture."""
         return self.founders() & (self.persons.status == Status.RETURNED)
 
-    def apply_departures(self, leavers: np.ndarray) -> None:
-        """Leavers go away (unemployed until hired), lose some village ties, gain urban ties."""
+    def apply_departures(self, leavers: np.ndarray, purpose: int) -> None:
+        """Leavers go away (unemployed until hired), lose some village ties, gain urban ties.
+
+        ``purpose`` keys the network draws (a distinct number per caller and year).
+        """
         if not len(leavers):
             return
         per = self.persons
@@ -274,13 +285,16 @@ class RuralModel(mesa.Model):
         per.employer[leavers] = -1
         self.flows["migrated"] += np.bincount(per.village[leavers], minlength=self.n_villages)
         if self.p["tie_rewiring"]:
-            rng = self.streams.get("network", self.year, 1)
-            self.network.cut_base_ties(leavers, self.p["village_tie_loss"], rng)
+            rng = self.streams.get("network", self.year, purpose)
+            self.network.cut_village_ties(leavers, self.p["village_tie_loss"], rng)
             away = np.flatnonzero(per.alive & (per.status == Status.AWAY))
-            self._tie_to_random(leavers, away, URBAN, rng)
+            self._tie_to_random(leavers, away, URBAN, self.p["urban_ties_per_move"], rng)
 
-    def apply_returns(self, returnees: np.ndarray, kind: ReturnKind) -> None:
-        """Migrants come home as returnees of ``kind``; urban ties weaken, new village ties form."""
+    def apply_returns(self, returnees: np.ndarray, kind: ReturnKind, purpose: int) -> None:
+        """Migrants come home as returnees of ``kind``; urban ties weaken, new village ties form.
+
+        ``purpose`` keys the network draws (a distinct number per caller and year).
+        """
         if not len(returnees):
             return
         per = self.persons
@@ -290,20 +304,28 @@ class RuralModel(mesa.Model):
         key = "returned_passive" if kind == ReturnKind.PASSIVE else "returned_voluntary"
         self.flows[key] += np.bincount(per.village[returnees], minlength=self.n_villages)
         if self.p["tie_rewiring"]:
-            rng = self.streams.get("network", self.year, 2 + int(kind))
+            rng = self.streams.get("network", self.year, purpose)
             flagged = np.zeros(per.n, bool)
             flagged[returnees] = True
             self.network.drop_extra_ties(flagged, URBAN, self.p["urban_tie_loss"], rng)
-            for v in np.unique(per.village[returnees]):
-                home = np.flatnonzero(per.alive & (per.village == v) & (per.status != Status.AWAY))
-                self._tie_to_random(returnees[per.village[returnees] == v], home, VILLAGE, rng)
+            home = np.flatnonzero(per.alive & (per.status != Status.AWAY))
+            self._tie_to_random(returnees, home, VILLAGE, self.p["village_ties_on_return"], rng, same_village=True)
 
-    def _tie_to_random(self, persons: np.ndarray, pool: np.ndarray, kind: int, rng) -> None:
-        k = self.p["urban_ties_per_move"]
+    def _tie_to_random(self, persons, pool, kind: int, k: int, rng, same_village: bool = False) -> None:
+        """Tie each of ``persons`` to ``k`` random members of ``pool`` (of its own village if asked)."""
         if k == 0 or len(pool) < 2 or not len(persons):
             return
         src = np.repeat(persons, k)
-        dst = pool[rng.integers(0, len(pool), len(src))]
+        if not same_village:
+            dst = pool[rng.integers(0, len(pool), len(src))]
+        else:
+            vil = self.persons.village
+            pool = pool[np.argsort(vil[pool], kind="stable")]
+            start = np.searchsorted(vil[pool], vil[src], side="left")
+            size = np.searchsorted(vil[pool], vil[src], side="right") - start
+            ok = size > 0
+            src = src[ok]
+            dst = pool[start[ok] + (rng.random(ok.sum()) * size[ok]).astype(np.int64)]
         self.network.add_ties(src, dst, kind)
 
     # ------------------------------------------------------------------ handles

@@ -89,13 +89,15 @@ def _symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[sp.csr_mat
 class SocialNetwork:
     """Ties between persons, stepped as sparse matrices (weights = tie strength, 1 or 0)."""
 
-    def __init__(self, n: int, src: np.ndarray, dst: np.ndarray):
+    def __init__(self, n: int, src: np.ndarray, dst: np.ndarray, kind: np.ndarray):
+        """Set-up ties (src[e], dst[e]) of ``kind[e]`` (HOUSEHOLD or VILLAGE) among ``n`` persons."""
         self.n_base = n
         self.base, entry = _symmetric_csr(src, dst, n)
         n_edges = len(src)
         position = np.empty_like(entry)
         position[entry] = np.arange(len(entry))
         self._mirror = position[(entry + n_edges) % (2 * n_edges)] if n_edges else entry
+        self._base_kind = kind[entry % n_edges] if n_edges else np.empty(0, np.int8)
         self.extra_src = np.empty(0, np.int64)
         self.extra_dst = np.empty(0, np.int64)
         self.extra_kind = np.empty(0, np.int8)
@@ -123,15 +125,18 @@ class SocialNetwork:
         return int((np.count_nonzero(self.base.data) + self.extra.nnz) // 2)
 
     # ------------------------------------------------------------ changes
-    def cut_base_ties(self, persons: np.ndarray, share: float, rng: np.random.Generator) -> None:
-        """Cut a random ``share`` of the set-up ties of ``persons`` (both directions)."""
+    def cut_village_ties(self, persons: np.ndarray, share: float, rng: np.random.Generator) -> None:
+        """Cut a random ``share`` of the set-up village ties of ``persons`` (both directions).
+
+        Household ties are never cut.
+        """
         persons = persons[persons < self.n_base]
         if share <= 0 or len(persons) == 0:
             return
         starts, ends = self.base.indptr[persons], self.base.indptr[persons + 1]
         lengths = ends - starts
         pos = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
-        cut = pos[rng.random(len(pos)) < share]
+        cut = pos[(rng.random(len(pos)) < share) & (self._base_kind[pos] == VILLAGE)]
         self.base.data[cut] = 0.0
         self.base.data[self._mirror[cut]] = 0.0
 

@@ -104,8 +104,9 @@ class Households(Table):
 class Ventures(Table):
     """Enterprises founded by residents and returnees.
 
-    capital and loans in RMB; productivity is a lognormal multiplier (mean 1);
-    target_jobs is this year's wanted employment (persons).
+    capital, loans and profit in RMB; productivity is a lognormal multiplier
+    (mean 1); target_jobs is this year's wanted employment (persons); land is
+    the area rented in this year (mu, agri-processing ventures only).
     """
 
     schema = {
@@ -120,6 +121,7 @@ class Ventures(Table):
         "loan_balance": (np.float64, 0.0),
         "founded": (np.int16, 0),
         "in_park": (np.bool_, False),
+        "land": (np.float64, 0.0),
         "profit": (np.float64, 0.0),
     }
 
