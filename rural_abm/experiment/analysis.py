@@ -70,7 +70,7 @@ def _meta(manifest: dict) -> tuple:
     return sc, sc["baseline"], int(sc["effect_year"]), list(sc["outputs"]), list(manifest.get("sweep_columns", []))
 
 
-def _order(manifest: dict) -> tuple[list, list]:
+def run_order(manifest: dict) -> tuple[list, list]:
     """Sweep points and variants in scenario order."""
     points, variants = [], []
     for r in manifest["runs"]:
@@ -95,7 +95,7 @@ def _point_values(table: pd.DataFrame, sweep_cols: list) -> dict:
 def summarise(table: pd.DataFrame, manifest: dict) -> pd.DataFrame:
     """summary.csv: one row per sweep point x variant x output (see module doc)."""
     sc, base, year, outputs, sweep_cols = _meta(manifest)
-    points, variants = _order(manifest)
+    points, variants = run_order(manifest)
     county = _county(table)
     at = county[county["year"] == year]
     vals = {
@@ -156,7 +156,7 @@ def timeseries(table: pd.DataFrame, manifest: dict) -> pd.DataFrame:
     """Means over replications per year with 95% bands (CI of the mean, and 2.5-97.5% of runs),
     and the paired effect versus baseline with its 95% CI, for every reported output."""
     sc, base, _, outputs, sweep_cols = _meta(manifest)
-    points, variants = _order(manifest)
+    points, variants = run_order(manifest)
     county = _county(table)
     county = county[county["metric"].isin(outputs)]
     wide = county.pivot_table(index=["point", "metric", "year", "replication"], columns="variant", values="value", aggfunc="first")

@@ -20,6 +20,8 @@ import pandas as pd  # noqa: E402
 
 from rural_abm.model.metrics import COUNTY_METRICS  # noqa: E402
 
+from .analysis import run_order  # noqa: E402
+
 STYLES = ["-", "--", "-.", ":"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 RC = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9, "figure.dpi": 110}
@@ -141,12 +143,7 @@ def response_figure(summary: pd.DataFrame, sweep_cols: list, outputs: list, vari
 def all_figures(summary: pd.DataFrame, ts: pd.DataFrame, manifest: dict) -> dict:
     """Every figure of a batch by file stem."""
     sc = manifest["scenario"]
-    points, variants = [], []
-    for r in manifest["runs"]:
-        if r["point"] not in points:
-            points.append(r["point"])
-        if r["variant"] not in variants:
-            variants.append(r["variant"])
+    points, variants = run_order(manifest)
     figs = {}
     for out in sc["outputs"]:
         figs[f"timeseries_{out}"] = timeseries_figure(ts, out, sc["effect_year"], variants, points)

@@ -339,19 +339,11 @@ class Scenario:
     # -- grid
     def sweep_points(self) -> list[tuple]:
         """Every sweep point as ((path, value), ...); one empty point without a sweep."""
-        if not self.sweep:
-            return [()]
-        keys = list(self.sweep)
-        return [tuple(zip(keys, combo)) for combo in itertools.product(*(self.sweep[k] for k in keys))]
+        return _grid_points(self.sweep)
 
     def params_for(self, variant: str, point: tuple) -> dict:
         """Model keyword arguments of one variant at one sweep point (variant overrides win)."""
-        kw = {**self.parameters, **self.policy}
-        for path, value in point:
-            kw[path.split(".")[-1]] = value
-        for (_, name), value in self.variants[variant].items():
-            kw[name] = value
-        return kw
+        return _run_params({**self.parameters, **self.policy}, point, self.variants[variant])
 
     def runs(self) -> list[RunSpec]:
         """All run specs in a fixed order: sweep point, variant, replication."""
@@ -409,6 +401,24 @@ class Scenario:
     @property
     def n_years(self) -> int:
         return int(self.parameters.get("n_years", registry()["n_years"].default))
+
+
+def _grid_points(sweep: dict) -> list[tuple]:
+    """The sweep grid as points ((path, value), ...); one empty point without a sweep."""
+    if not sweep:
+        return [()]
+    keys = list(sweep)
+    return [tuple(zip(keys, combo)) for combo in itertools.product(*(sweep[k] for k in keys))]
+
+
+def _run_params(base: dict, point: tuple, overrides: dict) -> dict:
+    """Model keywords: ``base`` updated by a sweep point, then by a variant's overrides (which win)."""
+    kw = dict(base)
+    for path, value in point:
+        kw[path.split(".")[-1]] = value
+    for (_, name), value in overrides.items():
+        kw[name] = value
+    return kw
 
 
 def sweep_column(path: str) -> str:
@@ -574,17 +584,10 @@ def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
     reg = registry()
     base_params = {**sections["parameters"], **sections["policy"]}
     calendars = set()
-    scen_points = [()]
-    if sweep:
-        keys = list(sweep)
-        scen_points = [tuple(zip(keys, c)) for c in itertools.product(*(sweep[k] for k in keys))]
+    scen_points = _grid_points(sweep)
     for v, over in (variants or {"baseline": {}}).items():
         for point in scen_points:
-            kw = dict(base_params)
-            for path, value in point:
-                kw[path.split(".")[-1]] = value
-            for (_, n), value in over.items():
-                kw[n] = value
+            kw = _run_params(base_params, point, over)
             calendars.add((int(kw.get("start_year", reg["start_year"].default)), int(kw.get("n_years", reg["n_years"].default))))
     first = max(s for s, _ in calendars)
     last = min(s + n - 1 for s, n in calendars)
@@ -605,11 +608,7 @@ def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
         seen = set()
         for v, over in variants.items():
             for point in scen_points:
-                kw = dict(base_params)
-                for path, value in point:
-                    kw[path.split(".")[-1]] = value
-                for (_, n), value in over.items():
-                    kw[n] = value
+                kw = _run_params(base_params, point, over)
                 try:
                     resolve(**kw)
                 except Exception as err:  # noqa: BLE001
