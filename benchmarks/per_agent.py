@@ -41,9 +41,10 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from rural_abm.model import RuralModel, decisions, economy, enterprises, migration
+from rural_abm.model import RuralModel, decisions, economy, enterprises, land, migration
 from rural_abm.model.agents import Person
 from rural_abm.model.codes import Occupation, Status
+from rural_abm.model.population import group_rank
 
 _AWAY = int(Status.AWAY)
 _RETURNED = int(Status.RETURNED)
@@ -76,7 +77,8 @@ class DecidingPerson(Person):
         farmer = s.resident[i] and occ == _FARMER
         employee = s.resident[i] and occ == _EMPLOYEE
         own_workers = s.hh_workers[h] + (0 if farmer else 1)
-        farm_pw = economy.farm_income_per_worker(p, s.land[h], own_workers, s.hh_helpers[h])
+        usable = s.land[h] - land.locked_land(p, s.rented_out[h], m.levers["tenure_security"])
+        farm_pw = economy.farm_income_per_worker(p, usable, own_workers, s.hh_helpers[h])
         casual = p["local_casual_income"] * m.growth * s.demand[v]
         wage = p["local_wage"] * m.growth
         income = decisions.expected_home_income(farm_pw, casual, wage, s.job_chance[v])
@@ -221,6 +223,7 @@ class PerAgentModel(RuralModel):
         s.village = per.village.tolist()
         s.skill = per.skill  # float32 scalars, as the array engine computes with
         s.land = hh.land.tolist()
+        s.rented_out = hh.rented_out.tolist()
         s.demand = self.demand.tolist()
         s.service = self.service.tolist()
         n, H, V = per.n, hh.n, self.n_villages
@@ -294,12 +297,14 @@ def _decide_starts(m, excluded):
 
 
 def _fund(m, cand: np.ndarray, u_queue: np.ndarray) -> np.ndarray:
-    """Funding of start intentions ``cand`` (sorted indices): own funds, then rationed microloans.
+    """Funding of start intentions ``cand`` (sorted indices): one per household, own funds, rationed microloans.
 
     The same steps as the second half of ``enterprises.decide_starts`` (a
     market-level step of the model, not a per-agent decision).
     """
     p, per, hh, lv = m.p, m.persons, m.households, m.levers
+    # at most one new venture per household a year (they share the household's savings)
+    cand = cand[group_rank(per.household[cand], u_queue[cand]) == 0]
     capital = p["venture_capital"]
     household_part = 0.5 * np.maximum(hh.savings[per.household[cand]], 0.0)
     own = np.maximum(per.savings[cand], 0.0) + household_part + lv["startup_subsidy"]
