@@ -54,6 +54,7 @@ def decide_starts(m, excluded: np.ndarray) -> np.ndarray:
     per.savings[founders] -= from_person
     np.subtract.at(hh.savings, per.household[founders], pay - from_person)
     m.ledger["loans_disbursed"] += loan.sum()
+    m.flows["loans_granted"] += np.bincount(per.village[founders[loan > 0]], minlength=m.n_villages)
     m.fiscal["entrepreneurship"] += lv["startup_subsidy"] * len(founders)
     _found(m, founders, loan)
     return founders
@@ -98,6 +99,8 @@ def _found(m, founders: np.ndarray, loan: np.ndarray) -> None:
     per.occupation[founders] = Occupation.ENTREPRENEUR
     per.employer[founders] = -1
     m.flows["ventures_born"] += np.bincount(village, minlength=m.n_villages)
+    returnee = per.status[founders] == Status.RETURNED
+    m.flows["returnee_ventures_born"] += np.bincount(village[returnee], minlength=m.n_villages)
     m.on_new_ventures(idx)
 
 

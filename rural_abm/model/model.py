@@ -3,7 +3,8 @@
 A year (one ``step``) runs, in this order (docs/odd.md, "Process overview"):
 
 1. policy: every lever's schedule gives this year's value;
-2. demography: ageing, deaths, births, leaving school, retiring;
+2. demography: ageing, deaths, births, leaving school, retiring; ventures
+   whose founder died or retired close;
 3. shocks: urban job losses (base rate, shock years, age), outflow shock;
 4. markets: urban employment rate expected from jobs / urban labour, and
    urban vacancies filled from unemployed migrants; village resident shares
@@ -178,7 +179,8 @@ class RuralModel(mesa.Model):
             self.running = False
 
     def _reset_flows(self) -> None:
-        names = ("births", "deaths", "migrated", "returned_passive", "returned_voluntary", "ventures_born", "ventures_failed", "return_to_poverty", "trained")
+        names = ("births", "deaths", "migrated", "returned_passive", "returned_voluntary", "ventures_born",
+                 "returnee_ventures_born", "ventures_failed", "return_to_poverty", "trained", "loans_granted")
         self.flows = {k: np.zeros(self.n_villages, np.int64) for k in names}
         self.fiscal = dict.fromkeys(FISCAL_HEADS, 0.0)
 

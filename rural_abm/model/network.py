@@ -5,8 +5,9 @@ a networkx graph of a million nodes takes minutes; see docs/odd.md) and kept
 in two symmetric CSR matrices:
 
 * ``base``: ties made at set-up (household cliques; a Watts-Strogatz small
-  world within each village). When a migrant leaves, a share of its base ties
-  is cut by zeroing their weights (and their mirror entries).
+  world within each village). When a migrant leaves, a share of its village
+  ties is cut by zeroing their weights (and their mirror entries); household
+  ties are never cut.
 * ``extra``: ties made during the run (urban ties between the county's
   migrants, newborns' household ties, returnees' new village ties), kept as an
   edge list and rebuilt into CSR once a year.

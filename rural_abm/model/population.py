@@ -82,8 +82,9 @@ class Persons(Table):
 class Households(Table):
     """Registered households: contracted land (mu), savings (RMB), poverty flags.
 
-    ``poor`` is this year's status, ``registered_poor`` last year's (the
-    transfer list), ``ever_poor`` whether it has ever been poor,
+    ``poor`` is this year's status, ``registered_poor`` the transfer list
+    (households whose own income was below the line at the latest means test),
+    ``ever_poor`` whether it has ever been poor,
     ``monitor_draw`` a fixed uniform that decides monitoring at a coverage.
     """
 
