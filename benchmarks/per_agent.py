@@ -207,7 +207,8 @@ class PerAgentModel(RuralModel):
         self._decided += 1
         if not self.p["enterprises"]:
             return np.empty(0, np.int64)
-        founders = _fund(self, np.array(sorted(self._starters), dtype=np.int64), self._snap.u_queue_array)
+        fund = getattr(enterprises, "fund_starts", _fund)  # the model's own funding step once the patch is in
+        founders = fund(self, np.array(sorted(self._starters), dtype=np.int64), self._snap.u_queue_array)
         self.decision_seconds += time.perf_counter() - t0
         return founders
 
@@ -300,7 +301,9 @@ def _fund(m, cand: np.ndarray, u_queue: np.ndarray) -> np.ndarray:
     """Funding of start intentions ``cand`` (sorted indices): one per household, own funds, rationed microloans.
 
     The same steps as the second half of ``enterprises.decide_starts`` (a
-    market-level step of the model, not a per-agent decision).
+    market-level step of the model, not a per-agent decision); a copy until
+    the model has ``enterprises.fund_starts`` (benchmarks/proposed_model_changes.patch).
+    The docking test fails if the copy falls behind the model.
     """
     p, per, hh, lv = m.p, m.persons, m.households, m.levers
     # at most one new venture per household a year (they share the household's savings)
@@ -323,6 +326,7 @@ def _fund(m, cand: np.ndarray, u_queue: np.ndarray) -> np.ndarray:
     per.savings[founders] -= from_person
     np.subtract.at(hh.savings, per.household[founders], pay - from_person)
     m.ledger["loans_disbursed"] += loan.sum()
+    m.flows["loans_granted"] += np.bincount(per.village[founders[loan > 0]], minlength=m.n_villages)
     m.fiscal["entrepreneurship"] += lv["startup_subsidy"] * len(founders)
     enterprises._found(m, founders, loan)
     return founders

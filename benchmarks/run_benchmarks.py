@@ -262,6 +262,53 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def comparison_row(n: int, a: dict, b: dict) -> dict:
+    """Array engine ``a`` against per-agent baseline ``b`` at ``n`` persons (30-year figures)."""
+    scale = 30 / b["years"]
+    b_total = b["setup_s"] + b["run_s"] * scale
+    b_cpu = b["cpu_s"] * scale  # set-up is a small share; scaled with the run
+    return {
+        "n": n,
+        "array_s": a["total_s"],
+        "array_cpu_s": a["cpu_s"],
+        "per_agent_s": b_total,
+        "per_agent_cpu_s": b_cpu,
+        "ratio": b_total / a["total_s"],
+        "ratio_cpu": b_cpu / a["cpu_s"],
+        "per_agent_decision_s": b["decision_s"] * scale,
+        "extrapolated": b["years"] != 30,
+    }
+
+
+def derive(res: dict) -> dict:
+    """Ratios (engines side by side) and the scaling fit, from the raw measurements in ``res``."""
+    rows = res.get("engines", [])
+    res["comparison"] = []
+    for n in sorted({r["n"] for r in rows}):
+        a = [r for r in rows if r["n"] == n and r["engine"] == "array" and r["handles"] == "all"]
+        b = [r for r in rows if r["n"] == n and r["engine"] == "per_agent"]
+        if a and b:
+            res["comparison"].append(comparison_row(n, a[0], b[0]))
+    prof = res.get("profile", {}).get("100000")
+    for c in res["comparison"]:
+        if c["n"] == 100_000 and prof:
+            c["array_decision_s"] = sum(v for k, v in prof["phases_s"].items() if k.startswith("5 decisions"))
+            c["decision_ratio"] = c["per_agent_decision_s"] / c["array_decision_s"]
+    pts = [r for r in rows if r["engine"] == "array" and r["handles"] == "on_demand"] + ([res["million"]] if "million" in res else [])
+    if len(pts) >= 3:
+        ns, ties = [r["n"] for r in pts], [r["ties_end"] for r in pts]
+        big = [i for i, n in enumerate(ns) if n >= 10_000]
+        sc = {"points": [{"n": r["n"], "ties_end": r["ties_end"], "total_s": r["total_s"], "cpu_s": r["cpu_s"]} for r in pts]}
+        for key in ("total_s", "cpu_s"):
+            ts = [r[key] for r in pts]
+            sc[f"exponent_persons_all_{key}"] = fit_exponent(ns, ts)
+            if len(big) >= 2:
+                sc[f"exponent_persons_10k_up_{key}"] = fit_exponent([ns[i] for i in big], [ts[i] for i in big])
+                sc[f"exponent_ties_10k_up_{key}"] = fit_exponent([ties[i] for i in big], [ts[i] for i in big])
+        res["scaling"] = sc
+    return res
+
+
 def fit_exponent(xs, ys) -> float:
     import numpy as np
 
@@ -277,8 +324,12 @@ def main(argv=None) -> int:
     ap.add_argument("--skip", nargs="*", default=[], choices=["engines", "million", "batch", "profile"], help="parts to leave out")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--merge", type=Path, help="earlier results JSON whose parts named in --skip are carried over")
+    ap.add_argument("--report", type=Path, help="print the Markdown tables of an earlier results JSON and exit")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.report:
+        print(report(json.loads(args.report.read_text())))
+        return 0
     if args.child:
         cfg = json.loads(args.child)
         print(json.dumps(CHILDREN[cfg.pop("task")](cfg)))
@@ -333,13 +384,6 @@ def main(argv=None) -> int:
                 res["engines"] = rows
                 save()
         res["engines"] = rows
-        res["comparison"] = []
-        for n in (1_000, 10_000, 100_000):
-            a = next(r for r in rows if r["n"] == n and r["engine"] == "array" and r["handles"] == "all")
-            b = next(r for r in rows if r["n"] == n and r["engine"] == "per_agent")
-            b_total = b.get("extrapolated_total_s", b["total_s"])
-            b_dec = b.get("decision_s_extrapolated", b["decision_s"])
-            res["comparison"].append({"n": n, "array_s": a["total_s"], "per_agent_s": b_total, "ratio": b_total / a["total_s"], "per_agent_decision_s": b_dec, "extrapolated": "extrapolated_total_s" in b})
 
     # 5. per-phase profile (also gives the array engine's decision-phase time) -
     if "profile" not in args.skip:
@@ -348,13 +392,6 @@ def main(argv=None) -> int:
             log(f"profile   n={n:,} years={years}")
             res["profile"][str(n)] = spawn({"task": "profile", "n": n, "years": years, "handles": "on_demand"})
             save()
-        if "comparison" in res:
-            ph = res["profile"]["100000"]["phases_s"]
-            array_dec = sum(v for k, v in ph.items() if k.startswith("5 decisions"))
-            for c in res["comparison"]:
-                if c["n"] == 100_000:
-                    c["array_decision_s"] = array_dec
-                    c["decision_ratio"] = c["per_agent_decision_s"] / array_dec
 
     # 2. a million persons -----------------------------------------------------
     if "million" not in args.skip:
@@ -363,22 +400,6 @@ def main(argv=None) -> int:
         r.update(engine="array", handles="on_demand", n=1_000_000, years=years, pyps=r["person_years"] / r["total_s"])
         res["million"] = r
         save()
-
-    # 3. scaling exponent --------------------------------------------------------
-    pts = [r for r in res.get("engines", []) if r["engine"] == "array" and r["handles"] == "on_demand"]
-    if "million" in res:
-        pts = pts + [res["million"]]
-    if len(pts) >= 3:
-        ns = [r["n"] for r in pts]
-        ties = [r["ties_end"] for r in pts]
-        ts = [r["total_s"] for r in pts]
-        big = [i for i, n in enumerate(ns) if n >= 10_000]
-        res["scaling"] = {
-            "points": [{"n": n, "ties_end": e, "total_s": t} for n, e, t in zip(ns, ties, ts)],
-            "exponent_persons_all": fit_exponent(ns, ts),
-            "exponent_persons_10k_up": fit_exponent([ns[i] for i in big], [ts[i] for i in big]) if len(big) >= 2 else None,
-            "exponent_ties_10k_up": fit_exponent([ties[i] for i in big], [ts[i] for i in big]) if len(big) >= 2 else None,
-        }
 
     # 4. batches ------------------------------------------------------------------
     if "batch" not in args.skip:
@@ -398,6 +419,7 @@ def main(argv=None) -> int:
             r["speedup_vs_1"] = one / r["wall_s"]
 
     res["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    derive(res)
     save()
     (args.out / "latest.json").write_text(json.dumps(res, indent=2))
     print(report(res))
@@ -407,6 +429,7 @@ def main(argv=None) -> int:
 
 def report(res: dict) -> str:
     """The results as Markdown tables."""
+    derive(res)
     m = res["machine"]
     out = [f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python {m['python']}, NumPy {m['numpy']}, SciPy {m['scipy']}, Mesa {m['mesa']}", ""]
     if "engines" in res:
@@ -416,24 +439,26 @@ def report(res: dict) -> str:
             out.append(
                 f"| {r['engine']} | {r['handles']} | {r['n']:,} | {r['years']} | {r['setup_s']:.2f} | {r['run_s']:.2f} | {r['total_s']:.2f}{ext} | {r['cpu_s']:.2f} | {r['pyps']:,.0f} | {r['peak_rss_mib']:.0f} | {r['load_before']:.1f} |"
             )
-        out += ["", "| persons | array s (30 y) | per-agent s (30 y) | ratio, whole run | per-agent decision phase s | array decision phase s | ratio, decision phase |", "|---:|---:|---:|---:|---:|---:|---:|"]
+        out += ["", "| persons | array s (30 y) | per-agent s (30 y) | ratio, whole run (wall) | ratio, whole run (CPU) | per-agent decision phase s | array decision phase s | ratio, decision phase |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for c in res["comparison"]:
             star = " (extrap.)" if c["extrapolated"] else ""
             dec = f"{c['array_decision_s']:.2f} | {c['decision_ratio']:.0f}x" if "decision_ratio" in c else "- | -"
-            out.append(f"| {c['n']:,} | {c['array_s']:.2f} | {c['per_agent_s']:.1f}{star} | {c['ratio']:.1f}x | {c['per_agent_decision_s']:.1f} | {dec} |")
+            out.append(f"| {c['n']:,} | {c['array_s']:.2f} | {c['per_agent_s']:.1f}{star} | {c['ratio']:.1f}x | {c['ratio_cpu']:.1f}x | {c['per_agent_decision_s']:.1f} | {dec} |")
     elif "million" in res:
         r = res["million"]
         out.append(f"1,000,000 persons x 30 years: total {r['total_s']:.1f} s (set-up {r['setup_s']:.1f} s), peak RSS {r['peak_rss_mib']:.0f} MiB")
     if "scaling" in res:
         s = res["scaling"]
-        out += ["", f"Scaling (array engine, on-demand handles): cost ~ persons^{s['exponent_persons_all']:.2f} over 1k-1M; "
-                f"persons^{s['exponent_persons_10k_up']:.2f} and ties^{s['exponent_ties_10k_up']:.2f} over 10k-1M"]
+        for key, what in (("total_s", "wall time"), ("cpu_s", "CPU time")):
+            if f"exponent_persons_10k_up_{key}" in s:
+                out += ["", f"Scaling of {what} (array engine, on-demand handles, set-up included): cost ~ persons^{s[f'exponent_persons_all_{key}']:.2f} over 1k-1M; "
+                        f"persons^{s[f'exponent_persons_10k_up_{key}']:.2f} and ties^{s[f'exponent_ties_10k_up_{key}']:.2f} over 10k-1M"]
     if "batch" in res:
         b = res["batch"]
         out += ["", f"Batch: {b['runs']} runs x {b['n']:,} persons x {b['years']} years ({b['mode']})", "",
-                "| backend | workers | wall s | s per run | 1,000 runs s | speed-up vs 1 worker | CPU s | peak RSS MiB (parent / workers) | load |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                "| backend | workers | wall s | s per run | 1,000 runs s | speed-up vs 1 worker | peak RSS MiB (parent / workers) | load |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for r in b["results"]:
-            out.append(f"| {r['backend']} | {r['workers']} | {r['wall_s']:.1f} | {r['per_run_s']:.3f} | {r['wall_1000_s']:.0f} | {r['speedup_vs_1']:.2f}x | {r['cpu_s']:.0f} | {r['peak_rss_mib']:.0f} / {r['peak_rss_workers_mib']:.0f} | {r['load_before']:.1f} |")
+            out.append(f"| {r['backend']} | {r['workers']} | {r['wall_s']:.1f} | {r['per_run_s']:.3f} | {r['wall_1000_s']:.0f} | {r['speedup_vs_1']:.2f}x | {r['peak_rss_mib']:.0f} / {r['peak_rss_workers_mib']:.0f} | {r['load_before']:.1f} |")
     if "profile" in res:
         for n, p in res["profile"].items():
             out += ["", f"Where a step's time goes, {int(n):,} persons x 30 years (array engine; set-up {p['setup_s']:.2f} s, steps {p['steps_s']:.2f} s):", "",
