@@ -23,28 +23,23 @@ order. Every other phase (demography, markets, employers, accounting,
 metrics) is the array engine's own code, so the two engines differ only in
 how the decisions are driven.
 
-How the decision phase is replaced: ``RuralModel.step`` calls the module
-functions ``migration.decide_moves`` and ``enterprises.decide_starts``. Until
-the model offers an overridable hook (see
-``benchmarks/proposed_model_changes.patch``), ``PerAgentModel.step`` swaps
-those two module attributes for per-agent versions for the duration of its
-own ``step()`` only (restored in ``finally``), and checks that they were
-called, so a refactor of ``RuralModel.step`` cannot silently turn the
-baseline into the array engine. If the hook methods exist, they are used
-instead of the swap.
+How the decision phase is replaced: ``RuralModel.step`` calls its methods
+``decide_moves`` and ``decide_starts``; ``PerAgentModel`` overrides both and
+checks each year that they were called, so a refactor of ``RuralModel.step``
+cannot silently turn the baseline into the array engine. Funding the start
+intentions is a market-level step and uses the model's own
+``enterprises.fund_starts``.
 """
 
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 import numpy as np
 
-from rural_abm.model import RuralModel, decisions, economy, enterprises, land, migration
+from rural_abm.model import RuralModel, decisions, economy, enterprises, land
 from rural_abm.model.agents import Person
 from rural_abm.model.codes import Occupation, Status
-from rural_abm.model.population import group_rank
 
 _AWAY = int(Status.AWAY)
 _RETURNED = int(Status.RETURNED)
@@ -53,9 +48,6 @@ _EMPLOYEE = int(Occupation.LOCAL_EMPLOYEE)
 _ELDER = int(Occupation.ELDER)
 _CHILD = int(Occupation.CHILD)
 _UNEMPLOYED = int(Occupation.URBAN_UNEMPLOYED)
-
-#: True when RuralModel has the decision hooks of proposed_model_changes.patch.
-HAS_HOOKS = "decide_moves" in RuralModel.__dict__ and "decide_starts" in RuralModel.__dict__
 
 
 class _Snapshot:
@@ -140,16 +132,6 @@ class DecidingPerson(Person):
                 m._voluntary.append(i)
 
 
-@contextmanager
-def _swapped(module, name, replacement):
-    original = getattr(module, name)
-    setattr(module, name, replacement)
-    try:
-        yield
-    finally:
-        setattr(module, name, original)
-
-
 class PerAgentModel(RuralModel):
     """RuralModel with the decision phase stepped agent by agent (see the module docstring).
 
@@ -174,11 +156,7 @@ class PerAgentModel(RuralModel):
     # ------------------------------------------------------------ the year
     def step(self) -> None:
         self._decided = 0
-        if HAS_HOOKS:
-            super().step()
-        else:
-            with _swapped(migration, "decide_moves", _decide_moves), _swapped(enterprises, "decide_starts", _decide_starts):
-                super().step()
+        super().step()
         if self._decided != 2:
             raise RuntimeError("RuralModel.step no longer calls decide_moves/decide_starts: update benchmarks/per_agent.py")
 
@@ -207,8 +185,7 @@ class PerAgentModel(RuralModel):
         self._decided += 1
         if not self.p["enterprises"]:
             return np.empty(0, np.int64)
-        fund = getattr(enterprises, "fund_starts", _fund)  # the model's own funding step once the patch is in
-        founders = fund(self, np.array(sorted(self._starters), dtype=np.int64), self._snap.u_queue_array)
+        founders = enterprises.fund_starts(self, np.array(sorted(self._starters), dtype=np.int64), self._snap.u_queue_array)
         self.decision_seconds += time.perf_counter() - t0
         return founders
 
@@ -288,45 +265,3 @@ class PerAgentModel(RuralModel):
             inc = np.where(seekers, np.asarray(self._village_mean)[vil], np.nan)
         self.mean_home_income = float(inc[seekers].mean()) if seekers.any() else float("nan")
 
-
-def _decide_moves(m, home_income, amenity):
-    return m.decide_moves(home_income, amenity)
-
-
-def _decide_starts(m, excluded):
-    return m.decide_starts(excluded)
-
-
-def _fund(m, cand: np.ndarray, u_queue: np.ndarray) -> np.ndarray:
-    """Funding of start intentions ``cand`` (sorted indices): one per household, own funds, rationed microloans.
-
-    The same steps as the second half of ``enterprises.decide_starts`` (a
-    market-level step of the model, not a per-agent decision); a copy until
-    the model has ``enterprises.fund_starts`` (benchmarks/proposed_model_changes.patch).
-    The docking test fails if the copy falls behind the model.
-    """
-    p, per, hh, lv = m.p, m.persons, m.households, m.levers
-    # at most one new venture per household a year (they share the household's savings)
-    cand = cand[group_rank(per.household[cand], u_queue[cand]) == 0]
-    capital = p["venture_capital"]
-    household_part = 0.5 * np.maximum(hh.savings[per.household[cand]], 0.0)
-    own = np.maximum(per.savings[cand], 0.0) + household_part + lv["startup_subsidy"]
-    need = np.maximum(capital - own, 0.0)
-    eligible = enterprises._loan_eligible(m, cand)
-    wants_loan = (need > 0) & eligible & (need <= lv["microloan_max"])
-    loan = np.zeros(len(cand))
-    q = np.flatnonzero(wants_loan)
-    q = q[np.argsort(u_queue[cand[q]])]
-    granted = q[np.cumsum(need[q]) <= lv["microloan_budget"]]
-    loan[granted] = need[granted]
-    funded = (need <= 0) | (loan > 0)
-    founders, loan = cand[funded], loan[funded]
-    pay = np.maximum(capital - loan - lv["startup_subsidy"], 0.0)
-    from_person = np.minimum(pay, np.maximum(per.savings[founders], 0.0))
-    per.savings[founders] -= from_person
-    np.subtract.at(hh.savings, per.household[founders], pay - from_person)
-    m.ledger["loans_disbursed"] += loan.sum()
-    m.flows["loans_granted"] += np.bincount(per.village[founders[loan > 0]], minlength=m.n_villages)
-    m.fiscal["entrepreneurship"] += lv["startup_subsidy"] * len(founders)
-    enterprises._found(m, founders, loan)
-    return founders

@@ -53,20 +53,6 @@ def point_columns(point: tuple, kinds: dict) -> dict:
     return out
 
 
-def _village_frame(model) -> pd.DataFrame:
-    try:
-        return model.village_frame()
-    except IndexError:
-        # Mesa 3.5 reports the agenttype "Step" as float; rebuild with an integer step.
-        from rural_abm.model.agents import Village
-
-        df = model.datacollector.get_agenttype_vars_dataframe(Village).reset_index()
-        years = model.county_frame().index.to_numpy()
-        df["year"] = years[df["Step"].to_numpy().astype(np.int64) - 1]
-        df["village"] = df["AgentID"].map({v.unique_id: v.index for v in model.villages})
-        return df.drop(columns=["Step", "AgentID"]).set_index(["year", "village"]).sort_index()
-
-
 def tidy_run(spec: RunSpec, county: pd.DataFrame, village: pd.DataFrame, kinds: dict) -> pd.DataFrame:
     """One run's outputs as tidy rows (county rows first, then village rows)."""
     c = county.reset_index().melt(id_vars="year", var_name="metric", value_name="value")
@@ -87,9 +73,10 @@ def tidy_run(spec: RunSpec, county: pd.DataFrame, village: pd.DataFrame, kinds: 
 
 def execute(spec: RunSpec, kinds: dict) -> pd.DataFrame:
     """Run one model to the end and return its tidy table (a pure function of ``spec``)."""
-    model = RuralModel(rng=spec.seed_sequence, **spec.params)
+    # Person handles are not read by a batch; outputs do not depend on them (tests/test_api.py)
+    model = RuralModel(rng=spec.seed_sequence, **{**spec.params, "person_handles": "on_demand"})
     model.run_model()
-    return tidy_run(spec, model.county_frame(), _village_frame(model), kinds)
+    return tidy_run(spec, model.county_frame(), model.village_frame(), kinds)
 
 
 # ---------------------------------------------------------------- progress

@@ -28,9 +28,18 @@ def decide_starts(m, excluded: np.ndarray) -> np.ndarray:
     u_start, u_queue = rng.random(per.n), rng.random(per.n)
     able = m.movable_residents() & ~excluded
     cand = np.flatnonzero(able)
-    ties = m.network.neighbour_sum(m.founders().astype(np.float32))[cand] if p["network_effects"] else 0.0
+    ties = m.network.count_tied_to(np.flatnonzero(m.founders()), per.n)[cand] if p["network_effects"] else 0.0
     prob = decisions.start_probability(p, per.skill[cand], lv["startup_subsidy"], ties)
-    cand = cand[u_start[cand] < prob]
+    return fund_starts(m, cand[u_start[cand] < prob], u_queue)
+
+
+def fund_starts(m, cand: np.ndarray, u_queue: np.ndarray) -> np.ndarray:
+    """Phase 5, second half: fund the start intentions ``cand`` (ascending indices) and found the ventures.
+
+    ``u_queue`` (one uniform per person) orders households' picks and the loan queue.
+    Returns the founders' indices.
+    """
+    p, per, hh, lv = m.p, m.persons, m.households, m.levers
     # at most one new venture per household a year (they share the household's savings)
     cand = cand[group_rank(per.household[cand], u_queue[cand]) == 0]
 

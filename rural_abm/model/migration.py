@@ -72,7 +72,7 @@ def decide_moves(m, home_income: np.ndarray, amenity: np.ndarray):
     passive = unemployed & (u_passive < p["passive_return_rate"]) if p["passive_return"] else np.zeros(per.n, bool)
     if p["passive_return"]:
         passive |= away & (per.age >= p["urban_age_limit"])
-    ent_ties = m.network.neighbour_sum(m.returnee_founders().astype(np.float32)) if p["entrepreneur_pull"] else 0.0
+    ent_ties = m.network.count_tied_to(np.flatnonzero(m.returnee_founders()), per.n) if p["entrepreneur_pull"] else 0.0
     p_return = decisions.return_probability(p, gap, ent_ties, urban_income, home_income)
     voluntary = away & ~passive & (u_return < p_return)
     return leavers, np.flatnonzero(passive), np.flatnonzero(voluntary)

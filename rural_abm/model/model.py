@@ -159,11 +159,11 @@ class RuralModel(mesa.Model):
         migration.urban_hiring(self, 0)
         self._update_villages()
         home_income, amenity = self._home_values()  # 5. decisions
-        leavers, passive, voluntary = migration.decide_moves(self, home_income, amenity)
+        leavers, passive, voluntary = self.decide_moves(home_income, amenity)
         moving = np.zeros(self.persons.n, bool)
         moving[leavers] = True
         trainable = self.movable_residents() & ~moving
-        enterprises.decide_starts(self, moving)
+        self.decide_starts(moving)
         self._train(trainable)
         self.apply_departures(leavers, purpose=1)
         self.apply_returns(passive, ReturnKind.PASSIVE, purpose=2)
@@ -230,6 +230,14 @@ class RuralModel(mesa.Model):
         left_behind = (child.astype(float) + elder)[hid]
         amenity = home_amenity(p, self.service[vil], left_behind, self.levers["tenure_security"])
         return income, amenity
+
+    def decide_moves(self, home_income: np.ndarray, amenity: np.ndarray):
+        """Phase 5: who leaves and who returns (index arrays); a subclass may decide differently."""
+        return migration.decide_moves(self, home_income, amenity)
+
+    def decide_starts(self, excluded: np.ndarray) -> np.ndarray:
+        """Phase 5: who starts (and funds) a venture; a subclass may decide differently."""
+        return enterprises.decide_starts(self, excluded)
 
     def _train(self, trainable: np.ndarray) -> None:
         """Phase 5: a share ``training_coverage`` of the untrained among ``trainable`` residents is trained.
@@ -322,7 +330,8 @@ class RuralModel(mesa.Model):
             dst = pool[rng.integers(0, len(pool), len(src))]
         else:
             vil = self.persons.village
-            pool = pool[np.argsort(vil[pool], kind="stable")]
+            # stable radix sort (villages fit in 16 bits: n_villages <= 5000): O(n), same order as before
+            pool = pool[np.argsort(vil[pool].astype(np.uint16), kind="stable")]
             start = np.searchsorted(vil[pool], vil[src], side="left")
             size = np.searchsorted(vil[pool], vil[src], side="right") - start
             ok = size > 0

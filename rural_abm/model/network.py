@@ -99,11 +99,39 @@ class SocialNetwork:
         position[entry] = np.arange(len(entry))
         self._mirror = position[(entry + n_edges) % (2 * n_edges)] if n_edges else entry
         self._base_kind = kind[entry % n_edges] if n_edges else np.empty(0, np.int8)
-        self.extra_src = np.empty(0, np.int64)
-        self.extra_dst = np.empty(0, np.int64)
-        self.extra_kind = np.empty(0, np.int8)
+        self._extra_src = np.empty(0, np.int64)
+        self._extra_dst = np.empty(0, np.int64)
+        self._extra_kind = np.empty(0, np.int8)
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # ties added, joined when read
         self.extra = sp.csr_matrix((n, n), dtype=np.float32)
         self._dirty = False
+
+    # ------------------------------------------------------------ run-time edge list
+    def _flush(self) -> None:
+        if self._pending:
+            src, dst, kind = zip(*self._pending)
+            self._extra_src = np.concatenate([self._extra_src, *src])
+            self._extra_dst = np.concatenate([self._extra_dst, *dst])
+            self._extra_kind = np.concatenate([self._extra_kind, *kind])
+            self._pending = []
+
+    @property
+    def extra_src(self) -> np.ndarray:
+        """First end of each run-time tie."""
+        self._flush()
+        return self._extra_src
+
+    @property
+    def extra_dst(self) -> np.ndarray:
+        """Second end of each run-time tie."""
+        self._flush()
+        return self._extra_dst
+
+    @property
+    def extra_kind(self) -> np.ndarray:
+        """Kind of each run-time tie (HOUSEHOLD, VILLAGE, URBAN)."""
+        self._flush()
+        return self._extra_kind
 
     # ------------------------------------------------------------ queries
     def neighbour_sum(self, x: np.ndarray) -> np.ndarray:
@@ -114,10 +142,35 @@ class SocialNetwork:
             out += self.extra @ x
         return out
 
+    def neighbour_sums(self, xs: np.ndarray) -> np.ndarray:
+        """neighbour_sum of each column of ``xs`` (n x k), reading the matrices once (one multi-vector product)."""
+        out = np.zeros(xs.shape, dtype=np.float64)
+        out[: self.n_base] = self.base @ xs[: self.n_base]
+        if self.extra.nnz:
+            out += self.extra @ xs
+        return out
+
+    def count_tied_to(self, persons: np.ndarray, n: int) -> np.ndarray:
+        """For each of ``n`` persons, the weight of its ties to ``persons`` (indices; few).
+
+        The same numbers as ``neighbour_sum`` of their indicator (both layers are
+        symmetric), at a cost proportional to the ties of ``persons`` instead of all ties.
+        """
+        out = np.zeros(n, dtype=np.float64)
+        for mat in (self.base, self.extra):
+            rows = persons[persons < mat.shape[0]]
+            if not len(rows) or not mat.nnz:
+                continue
+            starts, ends = mat.indptr[rows], mat.indptr[rows + 1]
+            lengths = ends - starts
+            pos = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
+            out[: mat.shape[0]] += np.bincount(mat.indices[pos], mat.data[pos], minlength=mat.shape[0])
+        return out
+
     def share_of_ties(self, trait: np.ndarray, alive: np.ndarray) -> np.ndarray:
         """Share of each person's living ties that have ``trait`` (0 when no ties)."""
-        deg = self.neighbour_sum(alive.astype(np.float32))
-        num = self.neighbour_sum((trait & alive).astype(np.float32))
+        both = self.neighbour_sums(np.column_stack([alive, trait & alive]).astype(np.float32))
+        deg, num = both[:, 0], both[:, 1]
         return np.divide(num, deg, out=np.zeros_like(num), where=deg > 0)
 
     @property
@@ -144,9 +197,7 @@ class SocialNetwork:
     def add_ties(self, src: np.ndarray, dst: np.ndarray, kind: int) -> None:
         """Add ties made during the run (layer ``extra``)."""
         keep = src != dst
-        self.extra_src = np.concatenate([self.extra_src, src[keep]])
-        self.extra_dst = np.concatenate([self.extra_dst, dst[keep]])
-        self.extra_kind = np.concatenate([self.extra_kind, np.full(keep.sum(), kind, np.int8)])
+        self._pending.append((src[keep], dst[keep], np.full(np.count_nonzero(keep), kind, np.int8)))
         self._dirty = True
 
     def drop_extra_ties(self, persons_mask: np.ndarray, kind: int, share: float, rng: np.random.Generator) -> None:
@@ -166,7 +217,7 @@ class SocialNetwork:
             self._dirty = False
 
     def _keep_extra(self, keep: np.ndarray) -> None:
-        self.extra_src, self.extra_dst, self.extra_kind = self.extra_src[keep], self.extra_dst[keep], self.extra_kind[keep]
+        self._extra_src, self._extra_dst, self._extra_kind = self.extra_src[keep], self.extra_dst[keep], self.extra_kind[keep]
         self._dirty = True
 
     # ------------------------------------------------------------ export
