@@ -208,10 +208,10 @@ def run_batch(
     started = time.monotonic()
     failures: list[tuple[RunSpec, str]] = []
 
-    def finish(spec, df=None, err=None):
+    def finish(spec, df=None, err=None, stored=False):
         if err is not None:
             failures.append((spec, f"{type(err).__name__}: {err}"))
-        else:
+        elif not stored:
             store.write_run(out, spec.key, df)
         bar.update()
 
@@ -227,25 +227,28 @@ def run_batch(
                 else:
                     finish(spec, df)
         else:
-            _run_pool(todo, kinds, workers, finish)
+            _run_pool(todo, kinds, workers, out, finish)
     if failures:
         lines = "\n  - ".join(f"{s.variant} {point_label(s.point)} replication {s.replication} ({s.key}): {e}" for s, e in failures[:20])
         raise BatchError(f"{len(failures)} run(s) failed (finished runs are kept; rerun with --resume):\n  - {lines}")
-    table = store.read_runs(out, [s.key for s in specs])
-    store.atomic_write_bytes(out / store.RESULTS, store.to_parquet_bytes(table))
+    store.write_results(out, [s.key for s in specs])
     return BatchResult(out, scenario, specs, len(todo), skipped, time.monotonic() - started, failures)
 
 
-def _run_pool(todo, kinds, workers, finish) -> None:
+def execute_and_store(spec: RunSpec, kinds: dict, out: Path) -> None:
+    """Run one model and write its file (atomically) from the worker: local pools share the disk."""
+    store.write_run(out, spec.key, execute(spec, kinds))
+
+
+def _run_pool(todo, kinds, workers, out, finish) -> None:
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=_pool_context()) as pool:
-        pending = {pool.submit(execute, spec, kinds): spec for spec in todo}
+        pending = {pool.submit(execute_and_store, spec, kinds, out): spec for spec in todo}
         try:
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     spec = pending.pop(fut)
-                    err = fut.exception()
-                    finish(spec, None if err else fut.result(), err)
+                    finish(spec, err=fut.exception(), stored=True)
         except BaseException:
             for fut in pending:
                 fut.cancel()

@@ -101,6 +101,36 @@ def read_runs(out: Path, keys) -> pd.DataFrame:
     return df
 
 
+def write_results(out: Path, keys) -> None:
+    """Join the run files of ``keys`` (in that order) into results.parquet, atomically.
+
+    Streams one run at a time through a Parquet writer, so memory stays at one
+    run's table whatever the batch size.
+    """
+    out = Path(out)
+    keys = list(keys)
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{RESULTS}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        writer = None
+        for k in keys:
+            table = pq.read_table(run_path(out, k))
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+            writer.write_table(table.cast(writer.schema))
+        if writer is None:
+            pq.write_table(pa.Table.from_pandas(read_runs(out, []), preserve_index=False), tmp)
+        else:
+            writer.close()
+        os.replace(tmp, out / RESULTS)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def read_table(out: Path) -> pd.DataFrame:
     """The results table of an output directory (results.parquet, or the run files)."""
     out = Path(out)
