@@ -12,17 +12,10 @@ difference between the engines would fail both.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `benchmarks` is a top-level folder of the project, not an installed package
-    sys.path.insert(0, str(ROOT))
 
 from benchmarks.per_agent import DecidingPerson, PerAgentModel
 from rural_abm.model import RuralModel
