@@ -18,6 +18,7 @@ import io
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -42,16 +43,19 @@ def to_parquet_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file, or all of the new one."""
+@contextmanager
+def atomic_path(path: Path):
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
+
+    Readers see the old file or all of the new one, never a part; on failure
+    the temporary file is removed.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -59,6 +63,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (and durably: flushed to disk before the rename)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -108,10 +120,7 @@ def write_results(out: Path, keys) -> None:
     run's table whatever the batch size.
     """
     out = Path(out)
-    keys = list(keys)
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{RESULTS}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(out / RESULTS) as tmp:
         writer = None
         for k in keys:
             table = pq.read_table(run_path(out, k))
@@ -122,13 +131,6 @@ def write_results(out: Path, keys) -> None:
             pq.write_table(pa.Table.from_pandas(read_runs(out, []), preserve_index=False), tmp)
         else:
             writer.close()
-        os.replace(tmp, out / RESULTS)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def read_table(out: Path) -> pd.DataFrame:
