@@ -102,12 +102,13 @@ def cases(default: pd.DataFrame, huichuan: dict[str, pd.DataFrame]) -> list[Case
     out.append(Case("rural median income per capita, 2024 (RMB)", "default county",
                     TARGETS["incomes_2024"]["figures"]["rural_median_disposable_income_per_capita_rmb"],
                     *mean_sd(income), "NBS 2024 communique", "national median; such a county should lie below it"))
+    lo, hi = PILOT
+
+    def returns(g):
+        return (g.loc[lo:hi, "returned_passive"] + g.loc[lo:hi, "returned_voluntary"]).sum()
+
     for variant, label in (("package", "Huichuan package"), ("baseline", "same county, no package")):
         d = huichuan[variant]
-        lo, hi = PILOT
-
-        def returns(g):
-            return (g.loc[lo:hi, "returned_passive"] + g.loc[lo:hi, "returned_voluntary"]).sum()
 
         per_migrant = per_replication(d, lambda g: returns(g) / g.loc[hi, "away"])
         out.append(Case("returns per out-migrant", f"{label}, {lo}-{hi}",

@@ -585,7 +585,7 @@ def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
     base_params = {**sections["parameters"], **sections["policy"]}
     calendars = set()
     scen_points = _grid_points(sweep)
-    for v, over in (variants or {"baseline": {}}).items():
+    for over in (variants or {"baseline": {}}).values():
         for point in scen_points:
             kw = _run_params(base_params, point, over)
             calendars.add((int(kw.get("start_year", reg["start_year"].default)), int(kw.get("n_years", reg["n_years"].default))))

@@ -21,7 +21,7 @@ def decide_starts(m, excluded: np.ndarray) -> np.ndarray:
     eligible and the year's budget (rationed in random order) allows.
     Returns the founders' indices; capital is paid and loans booked here.
     """
-    p, per, hh, lv = m.p, m.persons, m.households, m.levers
+    p, per, lv = m.p, m.persons, m.levers
     if not p["enterprises"]:
         return np.empty(0, np.int64)
     rng = m.streams.get("business", m.year, 0)

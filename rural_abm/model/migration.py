@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import decisions, economy
-from .codes import Occupation, ReturnKind, Status
+from .codes import Occupation, Status
 
 
 def urban_job_losses(m) -> None:
