@@ -16,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from rural_abm.model.metrics import COUNTY_METRICS  # noqa: E402
@@ -59,6 +60,7 @@ def timeseries_figure(ts: pd.DataFrame, output: str, effect_year: int, variants:
             ax.axvline(effect_year, color="0.3", linewidth=0.8, linestyle=":")
             ax.set_title(point or output)
             ax.set_xlabel("year")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
         for ax in axes.flat[n:]:
             ax.set_visible(False)
@@ -66,8 +68,8 @@ def timeseries_figure(ts: pd.DataFrame, output: str, effect_year: int, variants:
         handles, labels = axes[0, 0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False)
         note = f"; first {MAX_PANELS} of {len(points)} sweep points" if len(points) > MAX_PANELS else ""
-        fig.suptitle(f"{output}: mean over replications, 95% band (CI of the mean); dotted line: effect year{note}", fontsize=10)
-        fig.tight_layout(rect=(0, 0.08 if rows == 1 else 0.05, 1, 0.95))
+        fig.suptitle(f"{output}\nmean over replications, 95% band;\ndotted line: effect year{note}", fontsize=9)
+        fig.tight_layout(rect=(0, 0.08 if rows == 1 else 0.05, 1, 0.9))
     return fig
 
 
