@@ -135,7 +135,6 @@ class RuralModel(mesa.Model):
         k = int(round(n * p["initial_ventures_per_1000"] / 1000.0)) if p["enterprises"] else 0
         cand = np.flatnonzero(was_away)
         founders = cand[np.argsort(-per.skill[cand], kind="stable")[:k]]
-        self.levers = levers(p, p["start_year"])
         enterprises._found(self, founders, np.zeros(len(founders)))
         self._update_villages()
         self.income = {c: np.zeros(n_hh) for c in accounting.COMPONENTS}
