@@ -79,3 +79,33 @@ def test_malformed_schedules_rejected(spec):
 def test_schedule_value_out_of_range_rejected():
     with pytest.raises(ParameterError, match="training_coverage"):
         resolve(training_coverage={"ramp": {"start": 2020, "end": 2025, "from": 0.0, "to": 1.5}})
+
+
+def test_numpy_numbers_and_bools_accepted_like_python_ones():
+    """Guards third-party drivers (EMA Workbench, SALib) that pass numpy scalars."""
+    import numpy as np
+
+    p = resolve(n_people=np.int64(500), migration_rate=np.float64(0.1), demography=np.bool_(False),
+                land_reform={"step": {"year": np.int32(2020), "before": np.float32(0.0), "after": np.float64(1.0)}})
+    assert p["n_people"] == 500 and type(p["n_people"]) is int
+    assert type(p["migration_rate"]) is float and p["demography"] is False
+    assert p["land_reform"](2021) == 1.0
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_nan_and_infinity_refused_everywhere_a_number_goes(bad):
+    """Guards the range checks: NaN compares false with min/max and would slip through them."""
+    import numpy as np
+
+    cases = [
+        {"migration_rate": bad},
+        {"n_people": bad},
+        {"land_reform": bad},
+        {"land_reform": np.float64(bad)},
+        {"land_reform": {"step": {"year": 2021, "before": 0.0, "after": bad}}},
+        {"land_reform": {"ramp": {"start": 2021, "end": 2025, "from": bad, "to": 0.0}}},
+        {"land_reform": {"piecewise": [[2015, 0.0], [bad, 0.5]]}},
+    ]
+    for params in cases:
+        with pytest.raises(ParameterError, match="land_reform|migration_rate|n_people"):
+            resolve(**params)

@@ -8,11 +8,14 @@ validated parameter set.
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import yaml
 
 from .schedules import Schedule, ScheduleError, parse_schedule
@@ -52,13 +55,13 @@ class Parameter:
         """Return ``value`` converted to this parameter's type, or raise ValueError."""
         bad = ValueError(f"{self.name}: found {value!r}; allowed: {self.allowed()}")
         if self.kind == "bool":
-            if not isinstance(value, bool):
+            if not isinstance(value, (bool, np.bool_)):
                 raise bad
-            return value
+            return bool(value)
         if self.kind == "choice":
-            if value not in self.choices:
+            if not isinstance(value, str) or value not in self.choices:
                 raise bad
-            return value
+            return str(value)
         if self.kind == "schedule":
             try:
                 sched = parse_schedule(value)
@@ -68,7 +71,7 @@ class Parameter:
             if lo < self.range[0] or hi > self.range[1]:
                 raise bad
             return sched
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
             raise bad
         if self.kind == "int":
             if int(value) != value:

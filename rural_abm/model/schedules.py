@@ -12,6 +12,8 @@ Four forms are accepted, in Python or YAML:
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,8 +51,11 @@ class Schedule:
 
 
 def _number(x, where: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+    """``x`` as a float: any finite real number (Python or NumPy), never a bool, NaN or infinity."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
         raise ScheduleError(f"{where}: expected a number, found {x!r}")
+    if not math.isfinite(x):
+        raise ScheduleError(f"{where}: expected a finite number, found {x!r}")
     return float(x)
 
 
