@@ -50,8 +50,9 @@ import numpy as np
 import yaml
 
 from rural_abm.model import registry
-from rural_abm.model.metrics import COUNTY_METRICS
 from rural_abm.model.schedules import Schedule
+
+from .readings import OUTPUT_NAMES, check_reading
 
 SCHEMA_VERSION = 1
 DEFAULT_SEED = 20240101
@@ -75,10 +76,11 @@ TOP_KEYS = {
     "replications": "an integer in [1, 100000]",
     "seed": "an integer in [0, 2**63)",
     "effect_year": "a calendar year within the simulated years",
-    "outputs": "a list of county metrics",
+    "outputs": "a list of county metrics (or <metric>_cum: summed over the reading)",
+    "effect_windows": "a list of further readings: years (2025) or windows '2021-2025'",
 }
 SECTIONS = ("parameters", "policy")
-OUTPUTS = tuple(k for k in COUNTY_METRICS if k != "year")
+OUTPUTS = OUTPUT_NAMES  # county metrics and their sums <metric>_cum (experiment/readings.py)
 
 
 # ---------------------------------------------------------------- problems
@@ -335,6 +337,8 @@ class Scenario:
     effect_year: int
     outputs: list
     document: dict = field(default_factory=dict)  # the merged document, as resolved
+    effect_windows: list = field(default_factory=list)  # further readings, labels '2025' / '2021-2025'
+    overrides: dict = field(default_factory=dict)  # key path -> {"stated": file value, "used": --set value}
 
     # -- grid
     def sweep_points(self) -> list[tuple]:
@@ -390,6 +394,8 @@ class Scenario:
             "seed": self.seed,
             "effect_year": self.effect_year,
             "outputs": list(self.outputs),
+            "effect_windows": list(self.effect_windows),
+            "overrides": dict(self.overrides),
             "start_year": self.start_year,
             "n_years": self.n_years,
         }
@@ -571,12 +577,12 @@ def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
     if isinstance(outputs, str):
         outputs = [outputs]
     if not isinstance(outputs, list) or not outputs:
-        problems.append(Problem(where("outputs"), "outputs", outputs, "a non-empty list of county metrics: " + ", ".join(OUTPUTS)))
+        problems.append(Problem(where("outputs"), "outputs", outputs, "a non-empty list of county metrics (or <metric>_cum): " + ", ".join(o for o in OUTPUTS if not o.endswith("_cum"))))
         outputs = list(DEFAULT_OUTPUTS)
     good_out = []
     for i, o in enumerate(outputs):
         if o not in OUTPUTS:
-            problems.append(Problem(where("outputs"), f"outputs[{i}]", o, "a county metric (rural_abm/model/metrics.py COUNTY_METRICS)", _did_you_mean(o, OUTPUTS)))
+            problems.append(Problem(where("outputs"), f"outputs[{i}]", o, "a county metric (rural_abm/model/metrics.py COUNTY_METRICS) or <metric>_cum", _did_you_mean(o, OUTPUTS)))
         elif o not in good_out:
             good_out.append(o)
 
@@ -598,6 +604,7 @@ def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
         allowed = f"a calendar year in [{first}, {last}] (simulated years)" if first <= last else "a simulated year (variants share no simulated year)"
         problems.append(Problem(where("effect_year"), "effect_year", effect_year, allowed))
         effect_year = last
+    effect_windows = _check_windows(doc.get("effect_windows", []), first, last, where("effect_windows"), problems)
 
     # every variant x point must be a valid model parameter set (cross-parameter rules)
     if not problems and not variants:
@@ -635,7 +642,22 @@ def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
         effect_year=int(effect_year),
         outputs=good_out,
         document=doc,
+        effect_windows=effect_windows,
     )
+
+
+def _check_windows(raw, first: int, last: int, label: str, problems: list[Problem]) -> list[str]:
+    """effect_windows: labels of further readings ('2025', '2021-2025'), each within the simulated years."""
+    if not isinstance(raw, list):
+        problems.append(Problem(label, "effect_windows", raw, TOP_KEYS["effect_windows"]))
+        return []
+    labels = []
+    for i, value in enumerate(raw):
+        try:
+            labels.append(check_reading(value, first, last).label)
+        except ValueError as err:
+            problems.append(Problem(label, f"effect_windows[{i}]", value, str(err).split("allowed: ", 1)[-1]))
+    return list(dict.fromkeys(labels))
 
 
 def _set_path(doc: dict, path: str, value, label: str, problems: list[Problem]) -> None:
@@ -715,9 +737,11 @@ def load(source, overrides=None) -> Scenario:
         label = str(path)
     else:
         raise ScenarioError([Problem("<input>", "", type(source).__name__, "a path to a YAML file or a dict")])
+    stated = {}
     if overrides:
         items = overrides.items() if isinstance(overrides, dict) else overrides
         for key, value in items:
+            stated.setdefault(key, _stated_value(doc, key))
             _set_path(doc, key, value, label, problems)
             origin[(key.split(".")[0],)] = "command line (--set)"
     try:
@@ -726,7 +750,25 @@ def load(source, overrides=None) -> Scenario:
         raise ScenarioError(problems + err.problems) from None
     if problems:
         raise ScenarioError(problems)
+    scenario.overrides = {k: {"stated": canonical_json(v), "used": canonical_json(_stated_value(doc, k))} for k, v in stated.items()}
     return scenario
+
+
+def _stated_value(doc: dict, path: str):
+    """The value at an override's key path in the document (the model default when absent, None if unknown)."""
+    parts = path.split(".")
+    if len(parts) == 1 and parts[0] in TOP_KEYS and parts[0] not in SECTIONS:
+        return doc.get(parts[0], {"replications": 10}.get(parts[0]))
+    if parts[0] == "variants":
+        body = (doc.get("variants") or {}).get(parts[1]) if len(parts) > 1 else None
+        return body.get(".".join(parts[2:])) if isinstance(body, dict) else None
+    name = parts[-1]
+    reg = registry()
+    for section in SECTIONS:
+        body = doc.get(section)
+        if isinstance(body, dict) and name in body:
+            return body[name]
+    return reg[name].default if name in reg else None
 
 
 def loads(text: str, label: str = "<string>") -> Scenario:
