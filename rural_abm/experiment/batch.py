@@ -30,6 +30,13 @@ class BatchError(RuntimeError):
     """A batch cannot start or some runs failed; finished runs are kept on disk."""
 
 
+#: Said when worker processes die at start: the usual cause is a script without the main guard.
+POOL_HINT = (
+    "in a script, call it under `if __name__ == \"__main__\":` (worker processes import the script again), "
+    "or use workers=1"
+)
+
+
 # ---------------------------------------------------------------- one run
 def sweep_kinds(scenario: Scenario) -> dict[str, str]:
     """Column type of each sweep column: 'float' when every value is a number, else 'str' (JSON)."""
@@ -182,6 +189,7 @@ def run_batch(
     progress: bool = True,
     dask_processes: bool = True,
     stream=None,
+    resume_hint: str = "--resume",
 ) -> BatchResult:
     """Run every spec of ``scenario`` not yet in ``out`` and write results.parquet.
 
@@ -189,14 +197,17 @@ def run_batch(
     or Dask workers for ``scheduler='local'``. ``scheduler``: None for the
     local pool, 'local' for a Dask LocalCluster, or a scheduler address
     ('tcp://host:8786'). Without ``resume`` an output folder that already
-    holds finished runs is refused (nothing is overwritten).
+    holds finished runs is refused (nothing is overwritten). ``resume_hint``:
+    how messages name the resume switch ('--resume' on the command line,
+    'resume=True' from Python).
     """
     out = Path(out)
     specs = scenario.runs()
     done = store.finished_keys(out)
     if done and not resume:
         raise BatchError(
-            f"{out}: holds {len(done)} finished run(s) already; use --resume to continue that batch, or choose another --out"
+            f"{out}: holds {len(done)} finished run(s) already; use {resume_hint} to continue that batch, "
+            f"or choose another {'--out' if resume_hint.startswith('--') else 'out folder'}"
         )
     out.mkdir(parents=True, exist_ok=True)
     store.write_manifest(out, manifest_for(scenario, specs))
@@ -229,8 +240,10 @@ def run_batch(
         else:
             _run_pool(todo, kinds, workers, out, finish)
     if failures:
+        broken = any("BrokenProcessPool" in e for _, e in failures)
         lines = "\n  - ".join(f"{s.variant} {point_label(s.point)} replication {s.replication} ({s.key}): {e}" for s, e in failures[:20])
-        raise BatchError(f"{len(failures)} run(s) failed (finished runs are kept; rerun with --resume):\n  - {lines}")
+        hint = f"\nworker processes died: {POOL_HINT}" if broken else ""
+        raise BatchError(f"{len(failures)} run(s) failed (finished runs are kept; rerun with {resume_hint}):\n  - {lines}{hint}")
     store.write_results(out, [s.key for s in specs])
     return BatchResult(out, scenario, specs, len(todo), skipped, time.monotonic() - started, failures)
 
