@@ -42,9 +42,14 @@ manifest.json (the scenario as resolved), runs/ (one file per finished run).
 
 REPORT_EXAMPLES = """examples:
   rural-abm report results/policy_levers
+  rural-abm report results/transition_variants --effect-year 2026
+  rural-abm report results/transition_variants --window 2021-2025 --window 2026-2030
 
 Rebuilds summary.csv, timeseries.csv, figures/ and report.html/report.md from
-the results of a batch folder (for instance after a resumed run).
+the results of a batch folder (for instance after a resumed run). --effect-year
+and --window read the effects in another year or over other windows from the
+stored runs, without rerunning: a window reads a metric as its mean over the
+years and a <metric>_cum output as its sum.
 """
 
 
@@ -79,6 +84,8 @@ def add_commands(subparsers) -> None:
         epilog=REPORT_EXAMPLES, formatter_class=fmt,
     )  # fmt: skip
     p.add_argument("dir", help="output folder of `rural-abm run`")
+    p.add_argument("--effect-year", type=int, default=None, metavar="YEAR", help="read effects in this year instead of the scenario's effect year")
+    p.add_argument("--window", action="append", default=None, metavar="FIRST-LAST", help="read effects over this window (repeatable; replaces the scenario's effect_windows)")
     p.set_defaults(func=cmd_report)
 
 
@@ -130,7 +137,8 @@ def cmd_validate(args) -> int:
     if sc.sweep:
         print(f"  sweep: {len(points)} points over {', '.join(sc.sweep)}")
     print(f"  replications: {sc.replications}, seed {sc.seed}; {n} runs of {sc.parameters.get('n_people', 'default')} persons")
-    print(f"  years {sc.start_year}-{sc.start_year + sc.n_years - 1}, effects read in {sc.effect_year}: {', '.join(sc.outputs)}")
+    readings = ", ".join([str(sc.effect_year), *sc.effect_windows])
+    print(f"  years {sc.start_year}-{sc.start_year + sc.n_years - 1}, effects read in {readings}: {', '.join(sc.outputs)}")
     return 0
 
 
@@ -156,14 +164,14 @@ def cmd_run(args) -> int:
 @_guard
 def cmd_report(args) -> int:
     from .report import write_report
-    from .store import MANIFEST
+    from .store import MANIFEST, read_manifest
 
     out = Path(args.dir)
     if not (out / MANIFEST).is_file():
         _err(f"rural-abm report: {out}: found no {MANIFEST}; allowed: an output folder of `rural-abm run`")
         return 2
-    rep = write_report(out)
-    _print_effects(rep.summary, rep.summary["variant"].iloc[0] if len(rep.summary) else "")
+    rep = write_report(out, effect_year=args.effect_year, windows=args.window)
+    _print_effects(rep.summary, read_manifest(out)["scenario"]["baseline"])
     _err(f"rural-abm report: wrote {rep.paths['summary']}, {rep.paths['timeseries']}, {len(rep.figures)} figures and {rep.paths['html']}")
     return 0
 
@@ -174,7 +182,7 @@ def _print_effects(summary, baseline: str) -> None:
     eff = summary[summary["variant"] != baseline]
     if eff.empty:
         eff = summary
-    cols = ["variant", "point", "output", "mean", "effect", "effect_ci_low", "effect_ci_high", "relative_change", "extra_cost_cum"]
+    cols = ["reading", "variant", "point", "output", "mean", "effect", "effect_ci_low", "effect_ci_high", "relative_change", "extra_cost_cum"]
     cols = [c for c in cols if c in eff and not (c == "point" and not eff["point"].astype(bool).any())]
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 200):
         print(eff[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}"))

@@ -28,23 +28,24 @@ SIZE_KEYS = ("n_people", "replications", "n_years", "n_villages")
 
 @dataclass
 class Finding:
-    """One output in one reading: a lead sentence and the ranked variants."""
+    """One output: what it is, a lead sentence per reading, and the variants ranked within each reading."""
 
     output: str
-    reading: str
     title: str
-    lead: str
-    header: list
+    meaning: str
+    leads: list = field(default_factory=list)
+    header: list = field(default_factory=list)
     rows: list = field(default_factory=list)
 
 
 def _interval(output: str, r) -> str:
-    lo, hi = show(output, r["effect_ci_low"], signed=True), show(output, r["effect_ci_high"], signed=True)
-    return f"{lo} to {hi}"
+    """'−24.6 to −11.4 households' (the unit once)."""
+    lo = show(output, r["effect_ci_low"], signed=True, with_unit=False)
+    return f"{lo} to {show(output, r['effect_ci_high'], signed=True)}"
 
 
 def effect_text(output: str, r) -> str:
-    """'+1.2 pp (95% CI +0.6 pp to +1.8 pp)' or 'not distinguishable from 0 (95% CI ...)'."""
+    """'+1.2 pp (95% CI +0.6 to +1.8 pp)' or 'not distinguishable from 0 (+0.1 pp; 95% CI −0.3 to +0.5 pp)'."""
     lo, hi = r["effect_ci_low"], r["effect_ci_high"]
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return f"{show(output, r['effect'], signed=True)} (no interval: fewer than 2 replications)"
@@ -58,7 +59,7 @@ def _verdict(output: str, r) -> str:
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo <= 0 <= hi:
         return "unclear"
     if not wanted(output):
-        return "higher" if lo > 0 else "lower"
+        return "changed"
     return "better" if clear_gain(r["effect"], lo, hi, output) else "worse"
 
 
@@ -67,65 +68,66 @@ def _per_gain(r) -> str:
     return f"{money(c)} per {r['gain_unit']}" if isinstance(c, float) and math.isfinite(c) else ""
 
 
-def output_title(output: str) -> str:
-    """'poverty_headcount_ratio (share of residents in households below the poverty line)'."""
+def output_meaning(output: str) -> str:
+    """What the output measures, from the metric's unit text ('summed over the years' for <metric>_cum)."""
     what = COUNTY_METRICS.get(metric_of(output), "")
-    if output != metric_of(output):
-        what = f"sum over the years of: {what}"
-    return f"{output} ({what})" if what else output
+    return f"{what}, summed over the years" if output != metric_of(output) else what
 
 
 def findings(summary: pd.DataFrame, sc: dict) -> list[Finding]:
-    """Ranked variants per output and reading (the first sweep point only when there is a sweep)."""
+    """Per output: ranked variants in every reading (the first sweep point only when there is a sweep)."""
     base = sc["baseline"]
     out = []
     if summary.empty:
         return out
     first_point = summary["point"].iloc[0]
     s = summary[summary["point"] == first_point]
+    header = ["reading", "rank", "variant", f"effect vs {base}", "relative", "extra cost to end of reading", "cost per unit of gain"]
     for output in sc["outputs"]:
+        f = Finding(output, output, output_meaning(output), header=header)
         for label in dict.fromkeys(s["reading"]):
             d = s[(s["output"] == output) & (s["reading"] == label)]
             if d.empty:
                 continue
-            reading = parse_reading(label)
+            where = parse_reading(label).describe(output, sc["start_year"])
             b = d[d["variant"] == base]
             level = show(output, float(b["mean"].iloc[0])) if len(b) else "n/a"
             var = d[d["variant"] != base].copy()
-            w = wanted(output) or 1
-            var["_rank"] = -w * var["effect"]
+            var["_rank"] = -(wanted(output) or 1) * var["effect"]
             var = var.sort_values("_rank", kind="stable")
-            rows = [
-                [str(i + 1), r["variant"], effect_text(output, r), _pct(r["relative_change"]), money(r["extra_cost_cum"]), _per_gain(r)]
+            f.leads.append(_lead(output, var, base, level, where))
+            f.rows += [
+                [where, str(i + 1), r["variant"], effect_text(output, r), _pct(r["relative_change"]), money(r["extra_cost_cum"]), _per_gain(r)]
                 for i, (_, r) in enumerate(var.iterrows())
             ]
-            where = reading.describe(output, sc["start_year"])
-            title = f"{output_title(output)}, {where}"
-            out.append(Finding(output, label, title, _lead(output, var, base, level, where), ["rank", "variant", f"effect vs {base}", "relative", f"extra cost to {reading.last}", "cost per unit of gain"], rows))
+        out.append(f)
     return out
 
 
 def _lead(output: str, var: pd.DataFrame, base: str, level: str, where: str) -> str:
-    head = f"{base} (the baseline): {level} {where}."
+    """One sentence per reading: the baseline's level, the largest clear gain (or change), what is unclear or worse."""
+    head = f"{where[0].upper()}{where[1:]}: {base} (baseline) {level}."
     if var.empty:
         return head
     verdicts = [_verdict(output, r) for _, r in var.iterrows()]
-    clear = [(r, v) for (_, r), v in zip(var.iterrows(), verdicts) if v != "unclear"]
-    if not clear:
-        return f"{head} No variant differs from the baseline distinguishably from 0."
-    r, v = clear[0]
     direction = wanted(output)
-    what = "Largest gain" if direction and v == "better" else "Largest change" if not direction else "No variant is better; least harm"
-    text = f"{head} {what}: {r['variant']}, {show(output, r['effect'], signed=True)} (95% CI {_interval(output, r)})"
-    text += f", extra cost {money(r['extra_cost_cum'])}"
-    per = _per_gain(r)
-    text += f", {per}." if per else "."
+    best = next(((r, v) for (_, r), v in zip(var.iterrows(), verdicts) if v in ("better", "changed")), None)
+    if best is not None:
+        r, v = best
+        what = "largest gain" if v == "better" else "largest change"
+        text = f"{head} The {what}: {r['variant']}, {show(output, r['effect'], signed=True)} (95% CI {_interval(output, r)}), extra cost {money(r['extra_cost_cum'])}"
+        per = _per_gain(r)
+        text += f", {per}." if per else "."
+    elif direction:
+        text = f"{head} No variant is clearly better than {base}."
+    else:
+        text = f"{head} No variant differs from {base} distinguishably from 0."
     unclear = sum(v == "unclear" for v in verdicts)
-    worse = [r2["variant"] for (_, r2), v2 in zip(var.iterrows(), verdicts) if v2 == "worse"]
-    if unclear:
-        text += f" {unclear} of {len(var)} variants are {NOT_DISTINGUISHABLE}."
-    if worse and direction:
-        text += f" Clearly worse than the baseline: {', '.join(worse)}."
+    if unclear and (best is not None or direction):
+        text += f" {unclear} of {len(var)} variants {'is' if unclear == 1 else 'are'} {NOT_DISTINGUISHABLE}."
+    worse = [f"{r2['variant']} ({show(output, r2['effect'], signed=True)}, 95% CI {_interval(output, r2)})" for (_, r2), v2 in zip(var.iterrows(), verdicts) if v2 == "worse"]
+    if worse:
+        text += f" Clearly worse than {base}: {', '.join(worse)}."
     return text
 
 

@@ -126,13 +126,13 @@ def number(x: float, digits: int = 3) -> str:
         return f"{x / 1e9:,.{max(digits - 1 - int(math.log10(a / 1e9)), 0)}f} billion"
     if a >= 1e6:
         return f"{x / 1e6:,.{max(digits - 1 - int(math.log10(a / 1e6)), 0)}f} million"
-    if a >= 10 ** (digits - 1) or a == 0:
+    if a >= 10 ** (digits - 1) or x == round(x):
         return f"{x:,.0f}"
     decimals = digits - 1 - math.floor(math.log10(a))
     return f"{x:,.{decimals}f}"
 
 
-def show(output: str, value: float, signed: bool = False) -> str:
+def show(output: str, value: float, signed: bool = False, with_unit: bool = True) -> str:
     """``value`` of ``output`` (or an effect on it when ``signed``) in its natural unit: '+1.2 pp', '3,450 RMB'."""
     if value is None or not math.isfinite(value):
         return "n/a"
@@ -145,7 +145,7 @@ def show(output: str, value: float, signed: bool = False) -> str:
         text = "+" + text
     text = text.replace("-", "\u2212")
     short = {"percentage points": "pp", "percentage-point-years": "pp-years"}.get(u, u)
-    return f"{text} {short}".rstrip()
+    return f"{text} {short}".rstrip() if with_unit else text
 
 
 def money(rmb: float) -> str:

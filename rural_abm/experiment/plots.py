@@ -70,10 +70,13 @@ def legend_below(fig, handles, labels) -> None:
 
 
 def _mark_readings(ax, readings) -> None:
+    """Reading windows as shaded spans (alternating shades, labelled at the top), reading years as dotted lines."""
+    windows = [r for r in readings if r.is_window]
+    for i, r in enumerate(windows):
+        ax.axvspan(r.first - 0.5, r.last + 0.5, color=("0.55", "0.8")[i % 2], alpha=0.18, linewidth=0, zorder=0)
+        ax.text((r.first + r.last) / 2, 0.98, r.label, transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=8, color="0.25")
     for r in readings:
-        if r.is_window:
-            ax.axvspan(r.first - 0.5, r.last + 0.5, color="0.5", alpha=0.12, linewidth=0, zorder=0)
-        else:
+        if not r.is_window:
             ax.axvline(r.last, color="0.35", linewidth=0.9, linestyle=":", zorder=1)
 
 

@@ -160,7 +160,7 @@ def _markdown(sc, summary, figures, captions, out: Path) -> str:
         parts += [f"> **Warning.** {warning}", ""]
     parts += [sc["description"].strip() or "(no description)", "", "## Findings", ""]
     for f in findings_mod.findings(summary, sc):
-        parts += [f"### {f.title}", "", f.lead, "", _md_table(f.header, f.rows), ""]
+        parts += [f"### {f.title}", "", f"*{f.meaning}*", "", *(f"- {lead}" for lead in f.leads), "", _md_table(f.header, f.rows), ""]
     for title, paras, tables in _sections(sc, summary):
         parts += [f"## {title}", ""]
         for _, header, rows in tables:
@@ -187,7 +187,8 @@ def _html(sc, summary, figures, captions, out: Path) -> str:
         parts.append(f"<p class='warning'><strong>Warning.</strong> {e(warning)}</p>")
     parts.append(f"<p class='desc'>{e(sc['description'].strip() or '(no description)')}</p><h2>Findings</h2>")
     for f in findings_mod.findings(summary, sc):
-        parts.append(f"<h3>{e(f.title)}</h3><p>{e(f.lead)}</p>{table(f.header, f.rows, 'findings')}")
+        leads = "".join(f"<li>{e(lead)}</li>" for lead in f.leads)
+        parts.append(f"<h3>{e(f.title)}</h3><p class='meaning'>{e(f.meaning)}</p><ul>{leads}</ul>{table(f.header, f.rows, 'findings')}")
     for title, paras, tables in _sections(sc, summary):
         parts.append(f"<h2>{e(title)}</h2>")
         parts += [table(header, rows, "full" if title == "Full table" else "") for _, header, rows in tables]
@@ -206,7 +207,8 @@ def _html(sc, summary, figures, captions, out: Path) -> str:
         "table.full td,table.full th{font-size:0.9em}"
         ".warning{background:#fff3cd;border:1px solid #e0b000;padding:0.6em 1em}"
         "img{max-width:100%}figure{margin:1.5em 0}figcaption{font-size:0.9em;color:#333;max-width:60em}"
-        ".desc{white-space:pre-wrap}.note{font-size:0.85em;color:#333}"
+        ".desc{white-space:pre-wrap}.note{font-size:0.85em;color:#333}.meaning{font-style:italic;color:#333;margin-top:-0.6em}"
+        "li{margin-bottom:0.3em}"
     )
     body = "".join(parts)
     return f"<!doctype html><html><head><meta charset='utf-8'><title>{e(sc['name'])}</title><style>{style}</style></head><body>{body}</body></html>\n"
