@@ -106,7 +106,8 @@ def findings(summary: pd.DataFrame, sc: dict) -> list[Finding]:
 
 def _lead(output: str, var: pd.DataFrame, base: str, level: str, where: str) -> str:
     """One sentence per reading: the baseline's level, the largest clear gain (or change), what is unclear or worse."""
-    head = f"{where[0].upper()}{where[1:]}: {base} (baseline) {level}."
+    name = base if base == "baseline" else f"{base} (baseline)"
+    head = f"{where[0].upper()}{where[1:]}: {name} {level}."
     if var.empty:
         return head
     verdicts = [_verdict(output, r) for _, r in var.iterrows()]

@@ -121,6 +121,7 @@ def number(x: float, digits: int = 3) -> str:
     """A readable number: thousands separators, about ``digits`` significant digits, no e-notation."""
     if x is None or not math.isfinite(x):
         return "n/a"
+    x = float(f"{x:.{digits}g}") if abs(x) < 10 ** digits else x  # -7.000000000000001 -> -7
     a = abs(x)
     if a >= 1e9:
         return f"{x / 1e9:,.{max(digits - 1 - int(math.log10(a / 1e9)), 0)}f} billion"

@@ -19,7 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from rural_abm.model import registry  # noqa: E402
@@ -54,6 +54,12 @@ def axis_label(metric: str, width: int = 34) -> str:
     if text.startswith("share"):
         text += " (%)"
     return textwrap.fill(text, width)
+
+
+def _tick(x: float, _pos=None) -> str:
+    """Tick label without e-notation: thousands separators, at most 3 decimals; a true minus sign."""
+    text = f"{x:,.0f}" if abs(x) >= 100 or x == round(x) else f"{x:,.3f}".rstrip("0").rstrip(".")
+    return text.replace("-", "\u2212")
 
 
 def _legend_columns(labels: list, fig_width_in: float) -> int:
@@ -103,8 +109,7 @@ def timeseries_figure(ts: pd.DataFrame, metric: str, readings: list, variants: l
             if point:
                 ax.set_title(textwrap.fill(point, 45))
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            if share:
-                ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0) if share else FuncFormatter(_tick))
             ax.grid(alpha=0.3)
         for ax in axes.flat[n:]:
             ax.set_visible(False)
@@ -142,7 +147,7 @@ def forest_figure(summary: pd.DataFrame, baseline: str, outputs: list, reading: 
             ax.scatter(d["effect"] * k, y, s=30, c="white", edgecolors=colours, zorder=3)
             ax.axvline(0, color="0.2", linewidth=0.8, linestyle="--")
             ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-            ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.4g}"))
+            ax.xaxis.set_major_formatter(FuncFormatter(_tick))
             ax.set_yticks(y, labels)
             better = {1: "right is better", -1: "left is better"}.get(wanted(out), "")
             ax.set_title(textwrap.fill(out + (f" ({better})" if better else ""), 48))
@@ -191,8 +196,8 @@ def response_figure(summary: pd.DataFrame, sweep_cols: list, outputs: list, vari
                 i += 1
             ax.set_xlabel(textwrap.fill(f"{name} ({xunit})" if xunit else name, 40))
             ax.set_ylabel(axis_label(out) if out in COUNTY_METRICS else f"{out} ({unit(out)})")
-            if COUNTY_METRICS.get(out, "").startswith("share"):
-                ax.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
+            share = COUNTY_METRICS.get(out, "").startswith("share")
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0) if share else FuncFormatter(_tick))
             ax.grid(alpha=0.3)
         for ax in axes.flat[n:]:
             ax.set_visible(False)

@@ -160,7 +160,8 @@ def _markdown(sc, summary, figures, captions, out: Path) -> str:
         parts += [f"> **Warning.** {warning}", ""]
     parts += [sc["description"].strip() or "(no description)", "", "## Findings", ""]
     for f in findings_mod.findings(summary, sc):
-        parts += [f"### {f.title}", "", f"*{f.meaning}*", "", *(f"- {lead}" for lead in f.leads), "", _md_table(f.header, f.rows), ""]
+        parts += [f"### {f.title}", "", f"*{f.meaning}*", "", *(f"- {lead}" for lead in f.leads), ""]
+        parts += [_md_table(f.header, f.rows), ""] if f.rows else []
     for title, paras, tables in _sections(sc, summary):
         parts += [f"## {title}", ""]
         for _, header, rows in tables:
@@ -188,7 +189,7 @@ def _html(sc, summary, figures, captions, out: Path) -> str:
     parts.append(f"<p class='desc'>{e(sc['description'].strip() or '(no description)')}</p><h2>Findings</h2>")
     for f in findings_mod.findings(summary, sc):
         leads = "".join(f"<li>{e(lead)}</li>" for lead in f.leads)
-        parts.append(f"<h3>{e(f.title)}</h3><p class='meaning'>{e(f.meaning)}</p><ul>{leads}</ul>{table(f.header, f.rows, 'findings')}")
+        parts.append(f"<h3>{e(f.title)}</h3><p class='meaning'>{e(f.meaning)}</p><ul>{leads}</ul>{table(f.header, f.rows, 'findings') if f.rows else ''}")
     for title, paras, tables in _sections(sc, summary):
         parts.append(f"<h2>{e(title)}</h2>")
         parts += [table(header, rows, "full" if title == "Full table" else "") for _, header, rows in tables]
