@@ -11,6 +11,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import matplotlib.pyplot as plt
+from figure_text import text_problems
+
 from rural_abm.experiment import run_scenario
 from rural_abm.experiment.store import read_manifest
 
@@ -121,11 +124,22 @@ def test_catalogue_scenario_runs_reduced(name, tmp_path):
     res = run_scenario(ROOT / "scenarios" / f"{name}.yaml", tmp_path, workers=1, overrides={"n_people": 300, "replications": 2})
     sc = res.scenario
     n_points = len(sc.sweep_points())
-    assert len(res.summary) == n_points * len(sc.variants) * len(sc.outputs)
+    assert len(res.summary) == n_points * len(sc.variants) * len(sc.outputs) * (1 + len(sc.effect_windows))
     assert res.summary["mean"].notna().all()
     assert (tmp_path / "report.html").is_file()
     if sc.sweep:
         assert "sweep_response" in res.figures
+    for stem, fig in res.make_figures().items():
+        assert text_problems(fig) == [], stem
+        legends = fig.legends
+        for legend in legends:  # below the plot area, never over a panel
+            box = legend.get_window_extent()
+            assert all(box.y1 <= ax.get_window_extent().y0 for ax in fig.axes if ax.get_visible()), stem
+        shown = [ax for ax in fig.axes if ax.get_visible()]
+        assert all(ax.get_xlabel() for ax in shown if ax.get_subplotspec().is_last_row()), f"{stem}: x axis without label"
+        categorical = stem.startswith("effects_forest")  # variant names on the y axis
+        assert categorical or all(ax.get_ylabel() for ax in shown if ax.get_subplotspec().is_first_col()), f"{stem}: y axis without unit"
+        plt.close(fig)
 
 
 def test_policy_levers_costs_are_roughly_equal(tmp_path):

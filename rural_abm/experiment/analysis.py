@@ -124,9 +124,9 @@ def summarise(table: pd.DataFrame, manifest: dict) -> pd.DataFrame:
     pvals = _point_values(table, sweep_cols)
     rows = []
     for reading in readings_of(sc):
-        cost = cost_to(county, reading, by)
+        cost = cost_to(county, reading, by).sort_index()
         for out in outputs:
-            vals = read_table(county, out, reading, sc["start_year"], by)
+            vals = read_table(county, out, reading, sc["start_year"], by).sort_index()
             for point in points:
                 for variant in variants:
                     row = _row(vals, cost, variant, base, point, out)
