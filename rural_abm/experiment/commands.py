@@ -146,6 +146,7 @@ def cmd_validate(args) -> int:
 def cmd_run(args) -> int:
     from .batch import BatchError, run_batch
     from .report import write_report
+    from .store import read_manifest
 
     sc = _load(args)
     if args.workers is not None and args.workers < 1:
@@ -156,14 +157,14 @@ def cmd_run(args) -> int:
     if args.no_report:
         return 0
     rep = write_report(out)
-    _print_effects(rep.summary, sc.baseline)
+    _print_effects(rep.summary, read_manifest(out)["scenario"])
     _err(f"rural-abm run: wrote {rep.paths['summary']}, {rep.paths['timeseries']}, {len(rep.figures)} figures and {rep.paths['html']}")
     return 0
 
 
 @_guard
 def cmd_report(args) -> int:
-    from .report import write_report
+    from .report import with_readings, write_report
     from .store import MANIFEST, read_manifest
 
     out = Path(args.dir)
@@ -171,21 +172,19 @@ def cmd_report(args) -> int:
         _err(f"rural-abm report: {out}: found no {MANIFEST}; allowed: an output folder of `rural-abm run`")
         return 2
     rep = write_report(out, effect_year=args.effect_year, windows=args.window)
-    _print_effects(rep.summary, read_manifest(out)["scenario"]["baseline"])
+    _print_effects(rep.summary, with_readings(read_manifest(out), args.effect_year, args.window)["scenario"])
     _err(f"rural-abm report: wrote {rep.paths['summary']}, {rep.paths['timeseries']}, {len(rep.figures)} figures and {rep.paths['html']}")
     return 0
 
 
-def _print_effects(summary, baseline: str) -> None:
-    import pandas as pd
+def _print_effects(summary, scenario: dict) -> None:
+    """The report's findings on stdout: per output, one line per reading (the full table is in summary.csv)."""
+    from .findings import findings
 
-    eff = summary[summary["variant"] != baseline]
-    if eff.empty:
-        eff = summary
-    cols = ["reading", "variant", "point", "output", "mean", "effect", "effect_ci_low", "effect_ci_high", "relative_change", "extra_cost_cum"]
-    cols = [c for c in cols if c in eff and not (c == "point" and not eff["point"].astype(bool).any())]
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 200):
-        print(eff[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    for f in findings(summary, scenario):
+        print(f"{f.title} ({f.meaning})")
+        for lead in f.leads:
+            print(f"  - {lead}")
 
 
 def main(argv=None) -> int:
