@@ -23,7 +23,9 @@ from .outcomes import clear_gain, money, number, show, wanted
 from .readings import metric_of, parse_reading
 
 NOT_DISTINGUISHABLE = "not distinguishable from 0"
+IDENTICAL = "no difference: identical to the baseline in every replication"
 SIZE_KEYS = ("n_people", "replications", "n_years", "n_villages")
+PLAIN_KEYS = ("seed", "start_year", "effect_year")  # shown without thousands separators
 
 
 @dataclass
@@ -49,6 +51,8 @@ def effect_text(output: str, r) -> str:
     lo, hi = r["effect_ci_low"], r["effect_ci_high"]
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return f"{show(output, r['effect'], signed=True)} (no interval: fewer than 2 replications)"
+    if lo == hi == 0:
+        return IDENTICAL
     if lo <= 0 <= hi:
         return f"{NOT_DISTINGUISHABLE} ({show(output, r['effect'], signed=True)}; 95% CI {_interval(output, r)})"
     return f"{show(output, r['effect'], signed=True)} (95% CI {_interval(output, r)})"
@@ -179,8 +183,9 @@ def schedule_text(spec) -> str:
     return str(spec)
 
 
-def _value(v) -> str:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+def _value(v, plain: bool = False) -> str:
+    """A setting's value: thousands separators unless ``plain`` (years, seeds)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or plain:
         return str(v)
     return number(float(v), digits=4)
 
@@ -194,7 +199,8 @@ def size_warning(sc: dict) -> str:
     smaller = False
     for key, v in changed.items():
         stated, used = v.get("stated"), v.get("used")
-        parts.append(f"{key} = {_shown(used)} (scenario file: {_shown(stated)})")
+        plain = key.split(".")[-1] in PLAIN_KEYS
+        parts.append(f"{key} = {_shown(used, plain)} (scenario file: {_shown(stated, plain)})")
         if key.split(".")[-1] in SIZE_KEYS and isinstance(stated, (int, float)) and isinstance(used, (int, float)) and used < stated:
             smaller = True
     head = "This run was shrunk from the scenario's stated size" if smaller else "This run changed the scenario file's settings"
@@ -205,5 +211,5 @@ def size_warning(sc: dict) -> str:
     return f"{head}: {'; '.join(parts)}.{tail}"
 
 
-def _shown(v) -> str:
-    return schedule_text(v) if isinstance(v, dict) else _value(v)
+def _shown(v, plain: bool = False) -> str:
+    return schedule_text(v) if isinstance(v, dict) else _value(v, plain)

@@ -40,9 +40,11 @@ class ReportFiles:
 
 
 def _with_unit(name: str, value) -> str:
+    """A parameter's value (a schedule in words) and its unit; years without thousands separators."""
     reg = registry()
     unit = reg[name].unit if name in reg and reg[name].unit else ""
-    return f"{schedule_text(value)}" + (f" ({unit})" if unit else "")
+    text = str(value) if unit == "calendar year" else schedule_text(value)
+    return text + (f" ({unit})" if unit else "")
 
 
 def _settings(sc: dict) -> list[tuple[str, str]]:
