@@ -130,7 +130,7 @@ def number(x: float, digits: int = 3) -> str:
     if a >= 10 ** (digits - 1) or x == round(x):
         return f"{x:,.0f}"
     decimals = digits - 1 - math.floor(math.log10(a))
-    return f"{x:,.{decimals}f}"
+    return f"{x:,.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def show(output: str, value: float, signed: bool = False, with_unit: bool = True) -> str:
