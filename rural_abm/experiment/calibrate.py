@@ -51,7 +51,6 @@ parameters that move no target are not pinned down by these targets) and
 
 from __future__ import annotations
 
-import copy
 import sys
 import time
 from dataclasses import dataclass, field
@@ -65,26 +64,17 @@ from scipy import optimize, stats
 from rural_abm.model import registry
 
 from . import store
-from .evaluate import NUMERIC_KINDS, PointEvaluator, coerce, section_of
+from .evaluate import PointEvaluator, coerce, section_of
 from .moments import Moment, parse_moment
-from .scenario import Problem, Scenario, ScenarioError, _did_you_mean, _read_yaml, _validate, canonical_json, load
+from .scenario import Problem, Scenario, ScenarioError, _did_you_mean, canonical_json
+from .study import check_int, check_not_scheduled, is_num, parse_ranges, read_study
 
 METHODS = ("differential_evolution", "nelder_mead")
 SIDES = ("both", "at_least", "at_most")
-SCENARIO_KEYS = ("extends", "parameters", "policy")
-TOP_KEYS = {
-    "version": "1",
-    "name": "a non-empty string",
-    "description": "a string",
-    "extends": "a relative path to a scenario file",
-    "parameters": "a mapping of model parameter -> value",
-    "policy": "a mapping of policy lever -> number or schedule",
-    "variant": "the name of a variant of the base scenario",
+KEYS = {
     "contrast": "the name of another variant of the base scenario (or null)",
     "fit": "a mapping of model parameter -> [low, high]",
     "targets": "a non-empty list of targets",
-    "replications": "an integer in [1, 1000]",
-    "seed": "an integer in [0, 2**63)",
     "method": "one of " + ", ".join(METHODS),
     "max_generations": "an integer >= 1 (differential evolution)",
     "max_evaluations": "an integer >= 1 (Nelder-Mead)",
@@ -175,79 +165,10 @@ class Calibration:
         return {name: coerce(name, v) for name, v in zip(self.fit, x)}
 
 
-def _is_int(x) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-
-
-def _is_num(x) -> bool:
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) and np.isfinite(x)
-
-
-def _base_scenario(doc: dict, path: Path | None, label: str, problems: list[Problem]) -> Scenario | None:
-    """The base scenario: the ``extends`` file with this file's parameters, policy, replications and seed on top."""
-    over = {"replications": doc.get("replications", 4), "seed": doc.get("seed", 1)}
-    for section in ("parameters", "policy"):
-        body = doc.get(section) or {}
-        if not isinstance(body, dict):
-            problems.append(Problem(label, section, body, TOP_KEYS[section]))
-            continue
-        for name, value in body.items():
-            over[f"{section}.{name}"] = value
-    try:
-        if "extends" in doc:
-            ext = doc["extends"]
-            if not isinstance(ext, str) or path is None:
-                problems.append(Problem(label, "extends", ext, TOP_KEYS["extends"] + (" (only in a file)" if path is None else "")))
-                return None
-            target = (path.parent / ext).resolve()
-            if not target.is_file():
-                problems.append(Problem(label, "extends", ext, "an existing scenario file"))
-                return None
-            return load(target, overrides=over)
-        scen = {"version": 1, "name": doc.get("name", "calibration"), "replications": over.pop("replications"), "seed": over.pop("seed")}
-        for key, value in over.items():
-            section, name = key.split(".", 1)
-            scen.setdefault(section, {})[name] = value
-        return _validate(scen, {}, label, "calibration")
-    except ScenarioError as err:
-        problems.extend(err.problems)
-        return None
-
-
-def _check_int(doc, key, lo, hi, default, label, problems):
-    value = doc.get(key, default)
-    if not _is_int(value) or not lo <= value <= hi:
-        problems.append(Problem(label, key, value, TOP_KEYS[key]))
-        return default
-    return int(value)
-
-
-def _parse_fit(body, label: str, problems: list[Problem]) -> dict:
-    reg = registry()
-    fit = {}
-    if not isinstance(body, dict) or not body:
-        problems.append(Problem(label, "fit", body, TOP_KEYS["fit"] + " (at least one)"))
-        return fit
-    for key, rng in body.items():
-        name = key.split(".", 1)[1] if isinstance(key, str) and key.split(".", 1)[0] in ("parameters", "policy") and "." in key else key
-        if name not in reg:
-            problems.append(Problem(label, f"fit.{key}", key, "a model parameter (rural_abm/model/parameters.yaml)", _did_you_mean(name, reg)))
-            continue
-        p = reg[name]
-        if p.kind not in NUMERIC_KINDS:
-            problems.append(Problem(label, f"fit.{key}", p.kind, "a numeric parameter (int, float or a constant schedule)"))
-            continue
-        if not (isinstance(rng, list) and len(rng) == 2 and all(_is_num(v) for v in rng) and p.range[0] <= rng[0] < rng[1] <= p.range[1]):
-            problems.append(Problem(label, f"fit.{key}", rng, f"[low, high] with {p.range[0]:g} <= low < high <= {p.range[1]:g} ({p.unit})"))
-            continue
-        fit[name] = (float(rng[0]), float(rng[1]))
-    return fit
-
-
 def _parse_targets(body, label: str, years: tuple[int, int], problems: list[Problem]) -> list[Target]:
     targets = []
     if not isinstance(body, list) or not body:
-        problems.append(Problem(label, "targets", body, TOP_KEYS["targets"]))
+        problems.append(Problem(label, "targets", body, KEYS["targets"]))
         return targets
     seen = set()
     for i, spec in enumerate(body):
@@ -261,9 +182,9 @@ def _parse_targets(body, label: str, years: tuple[int, int], problems: list[Prob
             problems.append(Problem(label, f"{where}.name", name, "a non-empty name, unique among the targets"))
         seen.add(name)
         value, tol, side = spec.get("value"), spec.get("tolerance"), spec.get("side", "both")
-        if not _is_num(value):
+        if not is_num(value):
             problems.append(Problem(label, f"{where}.value", value, "a number: the published figure"))
-        if not _is_num(tol) or tol <= 0:
+        if not is_num(tol) or tol <= 0:
             problems.append(Problem(label, f"{where}.tolerance", tol, "a number > 0, in the target's unit"))
         if side not in SIDES:
             problems.append(Problem(label, f"{where}.side", side, "one of " + ", ".join(SIDES), _did_you_mean(side, SIDES)))
@@ -284,84 +205,40 @@ def load_calibration(source, overrides=None) -> Calibration:
     key (``budget``, ``replications``, ...) or a model parameter name.
     """
     problems: list[Problem] = []
-    if isinstance(source, dict):
-        path, label, doc = None, "<dict>", copy.deepcopy(source)
-    else:
-        path = Path(source).resolve()
-        label = str(source)
-        doc = _read_yaml(path, problems, label, label, "")
-        if doc is None:
-            raise ScenarioError(problems)
-    for key, value in overrides or ():
-        if key in TOP_KEYS and key not in SCENARIO_KEYS:
-            doc[key] = value
-        elif key in registry():
-            doc.setdefault(section_of(key), {})
-            doc[section_of(key)][key] = value
-        else:
-            problems.append(Problem("command line", f"--set {key}", key, "a calibration key or a model parameter", _did_you_mean(key, [*TOP_KEYS, *registry()])))
-    for key in doc:
-        if key not in TOP_KEYS:
-            problems.append(Problem(label, key, doc[key], "one of the keys " + ", ".join(TOP_KEYS), _did_you_mean(key, TOP_KEYS)))
-    if doc.get("version", 1) != 1:
-        problems.append(Problem(label, "version", doc["version"], TOP_KEYS["version"]))
-    name = doc.get("name", Path(label).stem)
-    if not isinstance(name, str) or not name.strip():
-        problems.append(Problem(label, "name", name, TOP_KEYS["name"]))
-        name = "calibration"
-    description = doc.get("description", "")
-    if not isinstance(description, str):
-        problems.append(Problem(label, "description", description, TOP_KEYS["description"]))
-    replications = _check_int(doc, "replications", 1, 1000, 4, label, problems)
-    seed = _check_int(doc, "seed", 0, 2**63 - 1, 1, label, problems)
-    doc["replications"], doc["seed"] = replications, seed
-    base = _base_scenario(doc, path, label, problems)
-    fit = _parse_fit(doc.get("fit"), label, problems)
-
-    variant = contrast = None
-    targets = []
-    if base is not None:
-        if base.sweep:
-            problems.append(Problem(label, "extends", doc.get("extends"), "a scenario without a sweep (calibration runs one county)"))
-        variant = doc.get("variant", base.baseline)
-        if variant not in base.variants:
-            problems.append(Problem(label, "variant", variant, "a variant of the base scenario: " + ", ".join(base.variants), _did_you_mean(variant, base.variants)))
-            variant = base.baseline
-        contrast = doc.get("contrast")
-        if contrast is not None and (contrast not in base.variants or contrast == variant):
-            problems.append(Problem(label, "contrast", contrast, "another variant of the base scenario: " + ", ".join(v for v in base.variants if v != variant)))
-        kw = base.params_for(variant, ())
-        start = int(kw.get("start_year", registry()["start_year"].default))
-        years = (start, start + int(kw.get("n_years", registry()["n_years"].default)) - 1)
-        targets = _parse_targets(doc.get("targets"), label, years, problems)
-        for pname in fit:
-            over = base.variants[variant].get((section_of(pname), pname))
-            if over is not None and not isinstance(over, (int, float)):
-                problems.append(Problem(label, f"fit.{pname}", over, "a parameter the fitted variant does not set by a schedule"))
-
+    head = read_study(source, overrides, KEYS, problems, default_replications=4)
+    doc, label = head.doc, head.label
+    fit = parse_ranges(doc.get("fit"), "fit", label, problems)
+    check_not_scheduled(head, fit, "fit", problems)
+    targets, contrast = [], doc.get("contrast")
+    if head.scenario is not None:
+        if contrast is not None and (contrast not in head.scenario.variants or contrast == head.variant):
+            others = ", ".join(v for v in head.scenario.variants if v != head.variant) or "(none)"
+            problems.append(Problem(label, "contrast", contrast, "another variant of the base scenario: " + others))
+        targets = _parse_targets(doc.get("targets"), label, head.years, problems)
     method = doc.get("method", "differential_evolution")
     if method not in METHODS:
-        problems.append(Problem(label, "method", method, TOP_KEYS["method"], _did_you_mean(method, METHODS)))
+        problems.append(Problem(label, "method", method, KEYS["method"], _did_you_mean(method, METHODS)))
     budget = doc.get("budget")
-    if budget is not None and (not _is_num(budget) or budget <= 0):
-        problems.append(Problem(label, "budget", budget, TOP_KEYS["budget"]))
+    if budget is not None and (not is_num(budget) or budget <= 0):
+        problems.append(Problem(label, "budget", budget, KEYS["budget"]))
         budget = None
     fitted = doc.get("fitted")
     if fitted is not None and (not isinstance(fitted, str) or not fitted.strip()):
-        problems.append(Problem(label, "fitted", fitted, TOP_KEYS["fitted"]))
+        problems.append(Problem(label, "fitted", fitted, KEYS["fitted"]))
         fitted = None
-    check_reps = _check_int(doc, "check_replications", 2, 10000, 10, label, problems)
-    check_seed = _check_int(doc, "check_seed", 0, 2**63 - 1, seed + 1, label, problems)
-    max_gen = _check_int(doc, "max_generations", 1, 100000, 20, label, problems)
-    max_eval = _check_int(doc, "max_evaluations", 1, 1000000, 100, label, problems)
-    population = _check_int(doc, "population", 2, 1000, 6, label, problems)
+
+    def count(key, lo, hi, default):
+        return check_int(doc, key, lo, hi, default, KEYS[key], label, problems)
+
+    check_reps, check_seed = count("check_replications", 2, 10000, 10), count("check_seed", 0, 2**63 - 1, doc["seed"] + 1)
+    max_gen, max_eval, population = count("max_generations", 1, 100000, 20), count("max_evaluations", 1, 1000000, 100), count("population", 2, 1000, 6)
     if problems:
         raise ScenarioError(problems)
     return Calibration(
-        name=name.strip(), description=description, source=label, scenario=base, variant=variant, contrast=contrast,
-        fit=fit, targets=targets, method=method, max_generations=max_gen, max_evaluations=max_eval, population=population,
-        budget=None if budget is None else float(budget), check_replications=check_reps, check_seed=check_seed,
-        fitted_path=None if fitted is None or path is None else path.parent / fitted, document=doc,
+        name=head.name, description=head.description, source=label, scenario=head.scenario, variant=head.variant,
+        contrast=contrast, fit=fit, targets=targets, method=method, max_generations=max_gen, max_evaluations=max_eval,
+        population=population, budget=None if budget is None else float(budget), check_replications=check_reps,
+        check_seed=check_seed, fitted_path=None if fitted is None or head.path is None else head.path.parent / fitted, document=doc,
     )  # fmt: skip
 
 
@@ -551,9 +428,9 @@ def fitted_document(cal: Calibration, point: dict, status: str, best: float) -> 
 def markdown_table(cal: Calibration, table: pd.DataFrame, point: dict, status: str, ident: pd.DataFrame | None) -> str:
     """The fit table as markdown (with the fitted values and the identification check)."""
     lines = [
-        f"Fit of `{cal.source}` ({cal.method}; {status}). Simulated means over {cal.check_replications} replications "
+        (f"Fit of `{cal.source}` ({cal.method}; {status}). Simulated means over {cal.check_replications} replications "
         f"(seed {cal.check_seed}, not the fitting seeds) with 95% intervals; error = mean - target; "
-        "pass: within the tolerance (one-sided targets: on the right side or within it).",
+        "pass: within the tolerance (one-sided targets: on the right side or within it)."),
         "",
         "Fitted: " + ", ".join(f"`{k}` = {_fmt(v)}" for k, v in point.items()),
         "",
@@ -572,8 +449,8 @@ def markdown_table(cal: Calibration, table: pd.DataFrame, point: dict, status: s
             cells += [f"{r['contrast_mean']:.4g} [{r['contrast_ci_low']:.4g}, {r['contrast_ci_high']:.4g}]", "**yes**" if r["contrast_pass"] else "no"]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     if ident is not None and len(ident):
-        lines += ["", "Identification: the largest change of any target, in tolerances, when a parameter moves by 10% of its range "
-                  "(under 1: no target leaves its tolerance; these targets do not pin the parameter down).", "",
+        lines += ["", ("Identification: the largest change of any target, in tolerances, when a parameter moves by 10% of its range "
+                  "(under 1: no target leaves its tolerance; these targets do not pin the parameter down)."), "",
                   "| parameter | largest change | pinned down? |", "|---|---|---|"]  # fmt: skip
         for _, r in ident.iterrows():
             lines.append(f"| {r['parameter']} | {r['largest_change']:.3g} | {'yes' if r['largest_change'] >= 1 else '**no**'} |")

@@ -39,7 +39,7 @@ def coerce(name: str, value: float):
     p = registry()[name]
     lo, hi = p.range
     value = min(max(float(value), lo), hi)
-    return int(round(value)) if p.kind == "int" else value
+    return round(value) if p.kind == "int" else value
 
 
 def point_name(point: dict) -> str:

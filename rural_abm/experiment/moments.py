@@ -200,4 +200,4 @@ def wide_frames(table: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, pd.DataFra
     return out
 
 
-__all__ = ["COUNTY_OUTPUTS", "Moment", "STATISTICS", "Statistic", "parse_moment", "parse_statistic", "wide_frames"]
+__all__ = ["COUNTY_OUTPUTS", "STATISTICS", "Moment", "Statistic", "parse_moment", "parse_statistic", "wide_frames"]
