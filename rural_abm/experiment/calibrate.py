@@ -67,7 +67,7 @@ from . import store
 from .evaluate import PointEvaluator, coerce, section_of
 from .moments import Moment, parse_moment
 from .scenario import Problem, Scenario, ScenarioError, _did_you_mean, canonical_json
-from .study import check_int, check_not_scheduled, is_num, parse_ranges, read_study
+from .study import StudyError, check_int, check_not_scheduled, is_num, parse_ranges, read_study
 
 METHODS = ("differential_evolution", "nelder_mead")
 SIDES = ("both", "at_least", "at_most")
@@ -86,10 +86,6 @@ KEYS = {
 }
 TARGET_KEYS = {"name", "value", "tolerance", "side", "source", "note"}
 NAN_PENALTY = 1.0e3  # error (in tolerances) of a target whose moment is undefined at a point
-
-
-class CalibrationError(RuntimeError):
-    """The calibration cannot start (for instance: finished evaluations in the folder and no --resume)."""
 
 
 class BudgetReached(Exception):
@@ -477,18 +473,18 @@ def calibrate(cal: Calibration, out, *, resume: bool = False, budget: float | No
     runs = out / "evaluations"
     done = store.finished_keys(runs)
     if done and not resume:
-        raise CalibrationError(f"{out}: holds {len(done)} finished run(s) of an earlier calibration; use --resume to continue it, or choose another --out")
+        raise StudyError(f"{out}: holds {len(done)} finished run(s) of an earlier calibration; use --resume to continue it, or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     stream = (stream if stream is not None else sys.stderr) if progress else None
     evaluator = PointEvaluator(cal.scenario, cal.variant, runs, workers, scheduler)
     search = Search(cal, evaluator, budget if budget is not None else cal.budget, stream)
     if stream is not None:
-        n = cal.population * len(cal.fit) if cal.method == "differential_evolution" else 1
+        n = max(5, cal.population * len(cal.fit)) if cal.method == "differential_evolution" else 1  # scipy keeps >= 5
         stream.write(f"calibrate: {cal.name}: {len(cal.fit)} parameter(s), {len(cal.targets)} target(s), {cal.method}, "
                      f"{n} point(s) a batch x {cal.scenario.replications} replication(s)" + (f", {len(done)} stored run(s) to replay" if done else "") + "\n")  # fmt: skip
     status = optimise(cal, search)
     if not search.log:
-        raise CalibrationError("no point was evaluated")
+        raise StudyError("no point was evaluated")
     best = search.best
     point = {k: best[k] for k in cal.fit}
     pd.DataFrame(search.log).to_csv(out / "evaluations.csv", index=False)
@@ -513,7 +509,6 @@ def calibrate(cal: Calibration, out, *, resume: bool = False, budget: float | No
 
 __all__ = [
     "Calibration",
-    "CalibrationError",
     "CalibrationResult",
     "Target",
     "calibrate",

@@ -35,6 +35,10 @@ COMMON_KEYS = {
 SCENARIO_KEYS = ("extends", "parameters", "policy")
 
 
+class StudyError(RuntimeError):
+    """A calibration or sensitivity run cannot go on (finished runs in the folder and no --resume, undefined outputs)."""
+
+
 @dataclass
 class StudyHead:
     """The common head of a study file, checked."""
@@ -109,6 +113,11 @@ def _base_scenario(doc: dict, path: Path | None, label: str, problems: list[Prob
             if not target.is_file():
                 problems.append(Problem(label, "extends", ext, "an existing scenario file"))
                 return None
+            parent = load(target)  # its calendar: the study reads effects itself, so effect_year follows the calendar
+            fixed = {**parent.parameters, **(doc.get("parameters") or {})}
+            start, years = fixed.get("start_year", parent.start_year), fixed.get("n_years", parent.n_years)
+            if is_int(start) and is_int(years):
+                over["effect_year"] = start + years - 1
             return load(target, overrides=over)
         scen = {"version": 1, "name": doc.get("name", "study"), "replications": over.pop("replications"), "seed": over.pop("seed")}
         for key, value in over.items():
@@ -183,4 +192,4 @@ def check_not_scheduled(head: StudyHead, ranges: dict, key: str, problems: list[
             problems.append(Problem(head.label, f"{key}.{name}", value, "a parameter that the variant does not set by a schedule"))
 
 
-__all__ = ["COMMON_KEYS", "StudyHead", "check_int", "check_not_scheduled", "is_int", "is_num", "parse_ranges", "read_study"]
+__all__ = ["COMMON_KEYS", "StudyError", "StudyHead", "check_int", "check_not_scheduled", "is_int", "is_num", "parse_ranges", "read_study"]
