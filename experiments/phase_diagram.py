@@ -61,6 +61,20 @@ def tipping_point(x, fx) -> float | None:
     return None
 
 
+def shock_tipping_point(runs) -> float | None:
+    """The tipping point the shocked villages show: between the largest post-shock share from which a
+    village came back down (ended below it) and the smallest from which it went on up (ended above it).
+
+    ``runs``: rows (shock, seed, share right after the shock, share at the end), as :func:`shock_runs`.
+    Where the two groups overlap (noise near the tipping point), the middle of the overlap.
+    """
+    after, end = runs[:, 2], runs[:, 3]
+    down, up = after[end < after], after[end >= after]
+    if not len(down) or not len(up):
+        return None
+    return float((down.max() + up.min()) / 2)
+
+
 def shock_runs(shocks, seeds, years=50):
     """(hollowing right after the shock, hollowing at the end) for each shock size and seed."""
     rows = []
@@ -87,6 +101,8 @@ def main(argv=None) -> int:
     after, end = runs[:, 2], runs[:, 3]
     collapsed = end > (tip if tip is not None else 0.5)
     print(f"mean-field tipping point (share away): {tip:.3f}" if tip is not None else "no tipping point found")
+    shocked = shock_tipping_point(runs)
+    print(f"tipping point shown by the shocked villages: {shocked:.3f}" if shocked is not None else "shocked villages show no tipping point")
     if tip is not None:
         agree = np.mean((after > tip) == collapsed)
         print(f"shocked villages on the side of the tipping point the map predicts: {agree:.0%} of {len(runs)}")
