@@ -51,7 +51,6 @@ parameters that move no target are not pinned down by these targets) and
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +66,7 @@ from . import store
 from .evaluate import PointEvaluator, coerce, section_of
 from .moments import Moment, parse_moment
 from .scenario import Problem, Scenario, ScenarioError, _did_you_mean, canonical_json
-from .study import StudyError, check_int, check_not_scheduled, is_num, parse_ranges, read_study
+from .study import StudyError, check_int, check_not_scheduled, is_num, open_study, parse_ranges, read_study
 
 METHODS = ("differential_evolution", "nelder_mead")
 SIDES = ("both", "at_least", "at_most")
@@ -469,19 +468,12 @@ class CalibrationResult:
 def calibrate(cal: Calibration, out, *, resume: bool = False, budget: float | None = None, workers: int | None = None,
               scheduler: str | None = None, progress: bool = True, stream=None, fitted_path=None) -> CalibrationResult:  # fmt: skip
     """Fit ``cal`` and write fitted.yaml, fit_table.csv/.md, identification.csv and evaluations.csv to ``out``."""
-    out = Path(out)
-    runs = out / "evaluations"
-    done = store.finished_keys(runs)
-    if done and not resume:
-        raise StudyError(f"{out}: holds {len(done)} finished run(s) of an earlier calibration; use --resume to continue it, or choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    stream = (stream if stream is not None else sys.stderr) if progress else None
-    evaluator = PointEvaluator(cal.scenario, cal.variant, runs, workers, scheduler)
+    out, evaluator, stream = open_study(cal.scenario, cal.variant, out, "evaluations", "calibration", resume, workers, scheduler, progress, stream)
     search = Search(cal, evaluator, budget if budget is not None else cal.budget, stream)
     if stream is not None:
         n = max(5, cal.population * len(cal.fit)) if cal.method == "differential_evolution" else 1  # scipy keeps >= 5
         stream.write(f"calibrate: {cal.name}: {len(cal.fit)} parameter(s), {len(cal.targets)} target(s), {cal.method}, "
-                     f"{n} point(s) a batch x {cal.scenario.replications} replication(s)" + (f", {len(done)} stored run(s) to replay" if done else "") + "\n")  # fmt: skip
+                     f"{n} point(s) a batch x {cal.scenario.replications} replication(s)\n")  # fmt: skip
     status = optimise(cal, search)
     if not search.log:
         raise StudyError("no point was evaluated")

@@ -37,7 +37,6 @@ outputs).
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,11 +44,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import store
 from .evaluate import PointEvaluator, coerce
 from .moments import parse_moment
 from .scenario import Problem, ScenarioError, _did_you_mean
-from .study import StudyError, check_int, check_not_scheduled, is_int, parse_ranges, read_study
+from .study import StudyError, check_int, check_not_scheduled, is_int, open_study, parse_ranges, read_study
 
 METHODS = ("morris", "sobol")
 KEYS = {
@@ -257,14 +255,7 @@ class SensitivityResult:
 def run_sensitivity(sa: Sensitivity, out, *, resume: bool = False, workers: int | None = None, scheduler: str | None = None,
                     progress: bool = True, stream=None) -> SensitivityResult:  # fmt: skip
     """Sample, run, analyse; write sensitivity.csv/.md/.png and samples.csv to ``out``."""
-    out = Path(out)
-    runs = out / "runs"
-    done = store.finished_keys(runs)
-    if done and not resume:
-        raise StudyError(f"{out}: holds {len(done)} finished run(s) of an earlier analysis; use --resume to continue it, or choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    stream = (stream if stream is not None else sys.stderr) if progress else None
-    evaluator = PointEvaluator(sa.scenario, sa.variant, runs, workers, scheduler)
+    out, evaluator, stream = open_study(sa.scenario, sa.variant, out, "runs", "sensitivity", resume, workers, scheduler, progress, stream)
     seed = sa.scenario.seed % 2**32
     started = time.monotonic()
     tables, sample_frames = [], []

@@ -11,6 +11,7 @@ what is allowed), so a file gets one message listing all of them.
 from __future__ import annotations
 
 import copy
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import numpy as np
 
 from rural_abm.model import registry
 
-from .evaluate import NUMERIC_KINDS, section_of
+from . import store
+from .evaluate import NUMERIC_KINDS, PointEvaluator, section_of
 from .scenario import Problem, Scenario, ScenarioError, _did_you_mean, _read_yaml, _validate, load
 
 COMMON_KEYS = {
@@ -181,6 +183,23 @@ def read_study(source, overrides, keys: dict, problems: list[Problem], default_r
     return StudyHead(name.strip(), description, label, path, doc, base, variant, years)
 
 
+def open_study(head_scenario: Scenario, variant: str, out, runs: str, what: str, resume: bool, workers, scheduler,
+               progress: bool, stream) -> tuple[Path, PointEvaluator, object]:  # fmt: skip
+    """The output folder, an evaluator storing runs in ``out/runs``, and the progress stream (None: quiet).
+
+    A folder that holds finished runs is refused unless ``resume`` (nothing is overwritten).
+    """
+    out = Path(out)
+    done = store.finished_keys(out / runs)
+    if done and not resume:
+        raise StudyError(f"{out}: holds {len(done)} finished run(s) of an earlier {what}; use --resume to continue it, or choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    stream = (stream if stream is not None else sys.stderr) if progress else None
+    if stream is not None and done:
+        stream.write(f"{what}: {len(done)} stored run(s) in {out / runs} are read back where they fit\n")
+    return out, PointEvaluator(head_scenario, variant, out / runs, workers, scheduler), stream
+
+
 def check_not_scheduled(head: StudyHead, ranges: dict, key: str, problems: list[Problem]) -> None:
     """A ranged parameter must not be set by a schedule in the study's variant (a number replaces it)."""
     if head.scenario is None:
@@ -192,4 +211,4 @@ def check_not_scheduled(head: StudyHead, ranges: dict, key: str, problems: list[
             problems.append(Problem(head.label, f"{key}.{name}", value, "a parameter that the variant does not set by a schedule"))
 
 
-__all__ = ["COMMON_KEYS", "StudyError", "StudyHead", "check_int", "check_not_scheduled", "is_int", "is_num", "parse_ranges", "read_study"]
+__all__ = ["COMMON_KEYS", "StudyError", "StudyHead", "check_int", "check_not_scheduled", "is_int", "is_num", "open_study", "parse_ranges", "read_study"]

@@ -49,67 +49,55 @@ def _common(parser) -> None:
 
 def add_study_commands(subparsers) -> None:
     """Add ``calibrate`` and ``sensitivity`` to an argparse sub-parser set."""
-    fmt = argparse.RawDescriptionHelpFormatter
-    c = subparsers.add_parser(
-        "calibrate", help="fit parameters to published targets (simulated method of moments)",
-        description="Fit the parameters a calibration file names to its targets; write the fitted scenario and the fit table.",
-        epilog=CALIBRATE_EXAMPLES, formatter_class=fmt,
-    )  # fmt: skip
-    _common(c)
-    c.add_argument("--budget", type=float, default=None, metavar="SECONDS", help="stop the search after this long (overrides the file's budget)")
-    c.add_argument("--fitted", default=None, metavar="PATH", help="also write the fitted scenario file here")
-    c.set_defaults(func=cmd_calibrate)
-    s = subparsers.add_parser(
-        "sensitivity", help="Morris screening and Sobol indices (SALib) over uncertain parameters",
-        description="Rank the parameters of a sensitivity file's `uncertain:` block by their effect on its outputs.",
-        epilog=SENSITIVITY_EXAMPLES, formatter_class=fmt,
-    )  # fmt: skip
-    _common(s)
-    s.set_defaults(func=cmd_sensitivity)
+    commands = {
+        "calibrate": ("fit parameters to published targets (simulated method of moments)",
+                      "Fit the parameters a calibration file names to its targets; write the fitted scenario and the fit table.",
+                      CALIBRATE_EXAMPLES, cmd_calibrate),
+        "sensitivity": ("Morris screening and Sobol indices (SALib) over uncertain parameters",
+                        "Rank the parameters of a sensitivity file's `uncertain:` block by their effect on its outputs.",
+                        SENSITIVITY_EXAMPLES, cmd_sensitivity),
+    }  # fmt: skip
+    for name, (short, description, epilog, func) in commands.items():
+        parser = subparsers.add_parser(name, help=short, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+        _common(parser)
+        if name == "calibrate":
+            parser.add_argument("--budget", type=float, default=None, metavar="SECONDS", help="stop the search after this long (overrides the file's budget)")
+            parser.add_argument("--fitted", default=None, metavar="PATH", help="also write the fitted scenario file here")
+        parser.set_defaults(func=func)
 
 
-def _checked(args):
+def _study(args, load, run, table: str, **options) -> int:
+    """Load the file (with --set), run it into --out (default results/<name>), print the markdown table."""
     from .batch import BatchError
     from .scenario import parse_set
+    from .study import StudyError
 
     if args.workers is not None and args.workers < 1:
         raise BatchError(f"--workers: found {args.workers}; allowed: an integer >= 1")
-    return parse_set(args.set)
+    study = load(args.file, overrides=parse_set(args.set))
+    out = Path(args.out) if args.out else Path("results") / study.name
+    try:
+        run(study, out, resume=args.resume, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet, **options)
+    except StudyError as err:
+        _err(f"rural-abm {args.command}: {err}")
+        return 1
+    print((out / table).read_text(encoding="utf-8"))
+    _err(f"rural-abm {args.command}: wrote {out}/ ({table}, and the files listed in rural-abm {args.command} --help)")
+    return 0
 
 
 @_guard
 def cmd_calibrate(args) -> int:
     from .calibrate import calibrate, load_calibration
-    from .study import StudyError
 
-    cal = load_calibration(args.file, overrides=_checked(args))
     if args.budget is not None and args.budget <= 0:
         _err(f"rural-abm calibrate: --budget: found {args.budget}; allowed: seconds > 0")
         return 2
-    out = Path(args.out) if args.out else Path("results") / cal.name
-    try:
-        res = calibrate(cal, out, resume=args.resume, budget=args.budget, workers=args.workers, scheduler=args.scheduler,
-                        progress=not args.quiet, fitted_path=args.fitted)  # fmt: skip
-    except StudyError as err:
-        _err(f"rural-abm calibrate: {err}")
-        return 1
-    print((out / "fit_table.md").read_text(encoding="utf-8"))
-    _err(f"rural-abm calibrate: wrote {', '.join(str(p) for p in res.fitted)}, {out / 'fit_table.csv'} and {out / 'fit_table.md'}")
-    return 0
+    return _study(args, load_calibration, calibrate, "fit_table.md", budget=args.budget, fitted_path=args.fitted)
 
 
 @_guard
 def cmd_sensitivity(args) -> int:
     from .sensitivity import load_sensitivity, run_sensitivity
-    from .study import StudyError
 
-    sa = load_sensitivity(args.file, overrides=_checked(args))
-    out = Path(args.out) if args.out else Path("results") / sa.name
-    try:
-        res = run_sensitivity(sa, out, resume=args.resume, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
-    except StudyError as err:
-        _err(f"rural-abm sensitivity: {err}")
-        return 1
-    print((out / "sensitivity.md").read_text(encoding="utf-8"))
-    _err(f"rural-abm sensitivity: wrote {out / 'sensitivity.csv'}, {out / 'sensitivity.md'} and {res.figure}")
-    return 0
+    return _study(args, load_sensitivity, run_sensitivity, "sensitivity.md")
