@@ -62,18 +62,20 @@ def tipping_point(x, fx) -> float | None:
     return None
 
 
-def shock_tipping_point(runs) -> float | None:
-    """The tipping point the shocked villages show: between the largest post-shock share from which a
-    village came back down (ended below it) and the smallest from which it went on up (ended above it).
+def shock_tipping_point(runs, spread: float = 0.2) -> float | None:
+    """The tipping point the shocked villages show: between the largest post-shock share of a village
+    that ended in the low state and the smallest post-shock share of one that ended in the high state.
 
     ``runs``: rows (shock, seed, share right after the shock, share at the end), as :func:`shock_runs`.
-    Where the two groups overlap (noise near the tipping point), the middle of the overlap.
+    The end states split at the middle of their range; if they span less than ``spread`` (one state
+    only: no bistability) there is no tipping point (None). Where the two groups overlap (noise near
+    the tipping point), the middle of the overlap.
     """
     after, end = runs[:, 2], runs[:, 3]
-    down, up = after[end < after], after[end >= after]
-    if not len(down) or not len(up):
+    if end.max() - end.min() < spread:
         return None
-    return float((down.max() + up.min()) / 2)
+    high = end > (end.min() + end.max()) / 2
+    return float((after[~high].max() + after[high].min()) / 2)
 
 
 def shock_runs(shocks, seeds, years=50):
