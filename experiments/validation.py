@@ -258,7 +258,10 @@ def page(fit: dict, cases, ht, pdg, facts, sens_table, sens_note, args, seconds)
     ]
     for title, cal, res in (("The county and the national 2015-2024 series", cal_c, res_c), ("The Huichuan package", cal_h, res_h)):
         misses = res.table[~res.table["pass"]]
-        L += [f"### {title} (`scenarios/{Path(cal.source).name}`)", "", Path(res.out / "fit_table.md").read_text().strip(), ""]
+        L += [f"### {title} (`scenarios/{Path(cal.source).name}`)", "",
+              f"{res.evaluations} points evaluated in all (this run: {res.runs_computed} new model runs; the rest read back "
+              f"from `{res.out}`, where earlier runs of this script left them).", "",
+              Path(res.out / "fit_table.md").read_text().strip(), ""]  # fmt: skip
         if len(misses):
             L.append("Misses, by how much: " + "; ".join(
                 f"{r.target}: {r.mean:.4g} against {r.value:.4g} ({r.error:+.3g}, {abs(r.error) / r.tolerance:.1f} tolerances)"
