@@ -9,90 +9,36 @@ controls and seed. Every request the page makes must stay on this machine
 
 from __future__ import annotations
 
-import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-LOCAL = re.compile(r"^((https?|wss?)://(localhost|127\.0\.0\.1)(:\d+)?/|blob:https?://(localhost|127\.0\.0\.1)[:/]|data:)")
+from rural_abm.app.browser import CHROMIUM, MISSING, chromium, demo_server, offline_page
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright missing: pip install -e '.[dev]'")
 if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium is missing: install it with `apt-get update && apt-get install -y chromium` "
-                "(as root; .ci/run does this). Never `playwright install`.", allow_module_level=True)
+    pytest.skip(MISSING, allow_module_level=True)
 expect = playwright_api.expect
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server():
     """The real `rural-abm demo` on a free port; its address."""
-    port = _free_port()
-    command = shutil.which("rural-abm", path=str(Path(sys.executable).parent)) or "rural-abm"
-    proc = subprocess.Popen([command, "demo", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    address = f"http://localhost:{port}"
-    try:
-        assert address in proc.stdout.readline()  # it prints where the page is
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(address, timeout=5).read()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "the demo server did not start"
-                time.sleep(0.5)
+    with demo_server() as address:
         yield address
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
 def page(server, browser):
     """A fresh page on the demo; fails the test if it asked for anything not on this machine."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1600})
-    tab = context.new_page()
     outside = []
-
-    def guard(route):
-        if LOCAL.match(route.request.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    tab.route("**/*", guard)
-    tab.on("websocket", lambda ws: None if LOCAL.match(ws.url) else outside.append(ws.url))
-    tab.goto(server)
-    yield tab
-    context.close()
+    with offline_page(browser, server, outside) as tab:
+        yield tab
     assert not outside, f"the page asked the internet for: {outside}"
-
-
-def _year(tab) -> str:
-    return tab.locator(".run-year").inner_text()
 
 
 def _step(tab, expected_year: str) -> None:
@@ -156,3 +102,12 @@ def test_a_lesson_in_the_browser(page):
     expect(tab.locator(".view-villages")).to_contain_text("shock: 60% of village A in 2020")
     assert _hollowing(tab) == []  # no year run yet
     _step(tab, "Year 2015")
+
+
+def test_a_request_leaving_the_machine_is_caught(server, browser):
+    """Guards the offline check itself: a request to another host is refused and recorded."""
+    outside = []
+    with offline_page(browser, server, outside) as tab:
+        tab.evaluate("fetch('https://cdn.jsdelivr.net/npm/katex@0.16.9/dist/katex.min.css').catch(() => null)")
+        tab.wait_for_timeout(500)
+    assert outside == ["https://cdn.jsdelivr.net/npm/katex@0.16.9/dist/katex.min.css"]

@@ -169,10 +169,11 @@ def mean_field_chart(x, fx, tip: float | None, villages: pd.DataFrame, trail: in
                                "itemStyle": {"color": colour}, "xAxisIndex": panel, "yAxisIndex": panel})
     axis = {"type": "value", "min": 0, "max": 1, "name": "share of workers away now", "nameLocation": "middle", "nameGap": 22,
             "nameTextStyle": {"fontSize": 11}}
+    keys = [s["name"] for s in series if s["name"] and s["name"] not in VILLAGE_NAMES]
     return {
         "animation": False,
-        "legend": {"top": 0, "textStyle": {"fontSize": 11}},
-        "grid": [{"left": 45, "width": "38%", "top": 60, "bottom": 40}, {"right": 15, "width": "38%", "top": 60, "bottom": 40}],
+        "legend": {"top": 0, "textStyle": {"fontSize": 11}, "data": list(dict.fromkeys(keys))},
+        "grid": [{"left": 45, "width": "38%", "top": 50, "bottom": 40}, {"right": 15, "width": "38%", "top": 50, "bottom": 40}],
         "tooltip": {"trigger": "item"},
         "xAxis": [{**axis, "gridIndex": 0}, {**axis, "gridIndex": 1}],
         "yAxis": [{"type": "value", "min": 0, "max": 1, "name": "share away next year", "gridIndex": 0},
