@@ -152,9 +152,9 @@ def mean_field_chart(x, fx, tip: float | None, villages: pd.DataFrame, trail: in
         series.append(_line("map F(x)", x, np.asarray(fx) - np.asarray(x), "#444", 3, xAxisIndex=1, yAxisIndex=1))
     if tip is not None:
         ring = {"color": "rgba(0,0,0,0)", "borderColor": "#d00", "borderWidth": 2}
-        series.append({"name": f"tipping point {tip:.2f}", "type": "scatter", "symbolSize": 16, "data": [[tip, tip]], "itemStyle": ring})
-        series.append({"name": f"tipping point {tip:.2f}", "type": "scatter", "symbolSize": 16, "data": [[tip, 0]], "itemStyle": ring,
-                       "xAxisIndex": 1, "yAxisIndex": 1})
+        for panel, y in ((0, tip), (1, 0.0)):
+            series.append({"name": f"tipping point {tip:.2f}", "type": "scatter", "symbolSize": 16, "data": [[tip, y]],
+                           "itemStyle": ring, "xAxisIndex": panel, "yAxisIndex": panel})
     if len(villages):
         share = villages["hollowing_index"].unstack("village")
         for v in share.columns:

@@ -48,6 +48,8 @@ def add_command(sub) -> None:
     cmd = sub.add_parser("demo", help="serve the teaching page (SolaraViz) on this machine",
                          description="Serve the teaching page: levers, presets, village panels and live charts in a browser. "
                                      "Works with no internet. See docs/teaching.md for a 15-minute lesson.")
-    cmd.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 = any free port)")
-    cmd.add_argument("--host", default="localhost", help="address to listen on (default localhost; 0.0.0.0 for the whole classroom network)")
+    cmd.add_argument("--port", type=int, default=DEFAULT_PORT,
+                     help=f"port to listen on (default {DEFAULT_PORT}; 0 = any free port)")
+    cmd.add_argument("--host", default="localhost",
+                     help="address to listen on (default localhost; 0.0.0.0 for the whole classroom network)")
     cmd.set_defaults(func=demo)
