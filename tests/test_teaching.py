@@ -6,6 +6,7 @@ The page itself, in Chromium, is tested in test_page.py.
 from __future__ import annotations
 
 import io
+import socket
 import subprocess
 import sys
 from dataclasses import replace
@@ -123,3 +124,21 @@ def test_the_model_never_imports_the_page():
             "print(sorted(m for m in sys.modules if m.startswith(('rural_abm.app', 'solara', 'mesa.visualization'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--port", "70000"], "--port: found 70000; allowed: 0 (any free port) to 65535"),
+    (["--host", "10.255.255.1"], "cannot listen on 10.255.255.1:8765"),
+])
+def test_demo_refuses_where_it_cannot_listen(args, message):
+    result = subprocess.run([sys.executable, "-m", "rural_abm.cli", "demo", *args], capture_output=True, text=True)
+    assert result.returncode == 2 and message in result.stderr and not result.stdout
+
+
+def test_demo_says_when_its_port_is_taken():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "rural_abm.cli", "demo", "--port", str(port)], capture_output=True, text=True)
+    assert result.returncode == 2 and f"cannot listen on localhost:{port}" in result.stderr

@@ -15,10 +15,10 @@ PAGE = "rural_abm.app.page:Page"
 DEFAULT_PORT = 8765
 
 
-def free_port(host: str) -> int:
-    """A TCP port nobody listens on now (the OS picks it)."""
+def free_port(host: str, port: int = 0) -> int:
+    """``port`` if nobody listens on it at ``host`` now, or (port 0) a free port the OS picks; OSError otherwise."""
     with socket.socket() as s:
-        s.bind((host, 0))
+        s.bind((host, port))
         return s.getsockname()[1]
 
 
@@ -36,8 +36,17 @@ def server_environment() -> dict:
 
 def demo(args) -> int:
     """Print the page's address, then become its server (Ctrl+C stops it)."""
-    port = free_port(args.host) if args.port == 0 else args.port
-    address = f"http://{'localhost' if args.host in ('127.0.0.1', 'localhost') else args.host}:{port}"
+    if not 0 <= args.port <= 65535:
+        print(f"rural-abm demo: --port: found {args.port}; allowed: 0 (any free port) to 65535", file=sys.stderr)
+        return 2
+    try:
+        port = free_port(args.host, args.port)
+    except OSError as err:
+        print(f"rural-abm demo: cannot listen on {args.host}:{args.port} ({err.strerror}); "
+              "try another --port (0 = any free port) or --host", file=sys.stderr)
+        return 2
+    shown = {"127.0.0.1": "localhost", "0.0.0.0": socket.gethostname(), "::": socket.gethostname()}.get(args.host, args.host)
+    address = f"http://{shown}:{port}"
     print(f"rural-abm demo: the teaching page is at {address}  (open it in a browser; Ctrl+C stops the server)", flush=True)
     os.execve(sys.executable, server_command(args.host, port), server_environment())
     return 0  # not reached: execve replaces this process
