@@ -39,6 +39,8 @@ GROUP_TITLES = {
     "network": "Social network",
     "enterprise": "Enterprises (ventures)",
     "policy": "Policy levers",
+    "families": "Families (generations, couples, children)",
+    "settlement": "Settling for good",
 }
 
 

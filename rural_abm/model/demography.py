@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .codes import Occupation, ReturnKind, Status
+from .codes import Occupation, Status
 from .network import HOUSEHOLD
 
 
@@ -34,6 +34,8 @@ def step(m) -> None:
             household=hh,
             village=per.village[born_to],
             skill=np.maximum(0.05, 1.0 + p["initial_skill_sd"] * rng.standard_normal(len(born_to))),
+            parent=born_to,
+            kin_draw=rng.random(len(born_to)),
         )
         flows["births"] += np.bincount(per.village[kids], minlength=m.n_villages)
         _tie_newborns(m, kids)
@@ -42,27 +44,31 @@ def step(m) -> None:
     # life stages
     alive, age = per.alive, per.age
     resident = per.status != Status.AWAY
-    per.occupation[alive & (age == p["working_age"]) & resident] = Occupation.FARMER
-    retiring = alive & (age >= p["elder_age"]) & (per.occupation != Occupation.ELDER)
-    coming_home = retiring & (per.status == Status.AWAY)
-    m.apply_returns(np.flatnonzero(coming_home), ReturnKind.PASSIVE, purpose=10)
+    per.occupation[alive & (age >= p["working_age"]) & (per.occupation == Occupation.CHILD) & resident] = Occupation.FARMER
+    retiring = alive & (age >= p["elder_age"]) & (per.occupation != Occupation.ELDER) & resident  # migrants retire on return
     per.occupation[retiring] = Occupation.ELDER
     per.employer[retiring] = -1
     m.on_deaths(np.flatnonzero(dead))
 
 
 def _tie_newborns(m, kids: np.ndarray) -> None:
-    """Tie each newborn to the living members of its household."""
+    """Tie each newborn to the living members of its household born before this year's newborns."""
     per = m.persons
-    members = np.flatnonzero(per.alive[: kids[0]] & np.isin(per.household[: kids[0]], per.household[kids]))
-    # pair every kid with every member of its household: sort both by household and join
+    tie_to_household(m, kids, np.flatnonzero(per.alive[: kids[0]]))
+
+
+def tie_to_household(m, persons: np.ndarray, pool: np.ndarray) -> None:
+    """Tie each of ``persons`` to the members of ``pool`` (indices) in its household (HOUSEHOLD ties)."""
+    per = m.persons
+    members = pool[np.isin(per.household[pool], per.household[persons])]
+    # pair every person with every member of its household: sort both by household and join
     hh_members = per.household[members]
     order = np.argsort(hh_members, kind="stable")
     members, hh_members = members[order], hh_members[order]
-    lo = np.searchsorted(hh_members, per.household[kids], side="left")
-    hi = np.searchsorted(hh_members, per.household[kids], side="right")
+    lo = np.searchsorted(hh_members, per.household[persons], side="left")
+    hi = np.searchsorted(hh_members, per.household[persons], side="right")
     counts = hi - lo
-    src = np.repeat(kids, counts)
+    src = np.repeat(persons, counts)
     dst = members[np.repeat(lo - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(counts.sum())]
     m.network.add_ties(src, dst, HOUSEHOLD)
 
