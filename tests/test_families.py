@@ -96,6 +96,23 @@ def test_couples_migrate_and_return_together():
     paired_greater(on, off, 1.15)
 
 
+def test_young_people_marry_and_form_couples():
+    """Guards marriage: persons who were children at the start marry (within the village, into one
+    household), so couples keep forming as the set-up couples age; with marriage_rate 0 none do."""
+    def young_couples(**params):
+        m = RuralModel(rng=2, **{**SMALL, **params})
+        spouse0 = m.persons.spouse.copy()
+        m.run_model()
+        per = m.persons
+        wed = np.flatnonzero((per.spouse[: len(spouse0)] >= 0) & (per.spouse[: len(spouse0)] != spouse0))
+        assert np.all(per.village[per.spouse[wed]] == per.village[wed])
+        assert np.all(per.household[per.spouse[wed]] == per.household[wed])
+        return len(wed)
+
+    assert young_couples(marriage_rate=0.0) == 0
+    assert young_couples() > 150
+
+
 def test_children_stay_behind_unless_urban_schooling_is_open():
     """Guards the schooling lever: children go with migrant parents only where urban schooling is open to them."""
     def with_parents(df):
