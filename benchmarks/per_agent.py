@@ -15,6 +15,15 @@ by each person's own ``step()``, driven by
 * draws against the same per-year keyed uniforms (``m.streams.get(...)``),
   indexed by its row, so its draw does not depend on visiting order.
 
+Families, settling and age (rural_abm.model.families, settlement, ageing):
+each agent adds its own family and age pulls (school transitions, old or ill
+elders, risk spreading, age; read from the snapshot, where they are tallied
+over kin as the household tallies are) to its amenity, and draws its age push
+against the same per-person uniform and age table as the array engine.
+Couples following each other, children going along or staying behind, and
+households settling are model-level steps after the decisions, shared by
+both engines.
+
 Decisions are simultaneous, as in the array engine (the standard synchronous
 Mesa pattern): agents read a snapshot of the start-of-phase state and record
 intentions; the model applies the moves afterwards with the same

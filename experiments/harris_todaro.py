@@ -30,6 +30,9 @@ HARRIS_TODARO = dict(
     urban_job_loss_shock=0.0,
     initial_ventures_per_1000=0.0,
     todaro_speed=1.0,
+    couple_together=0.0,  # families: no one moves because a spouse does
+    settlement_rate=0.0,  # nobody leaves the county for good
+    marriage_rate=0.0,
 )
 
 

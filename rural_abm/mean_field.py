@@ -17,9 +17,11 @@ import numpy as np
 from .model import RuralModel
 from .model.agents import Person
 from .model.codes import Status
+from .model.families import FROZEN_AGE_OFF
 
-#: A village on its own in a stationary economy whose urban jobs do not bind (only its own feedbacks act).
-STATIONARY_VILLAGE = dict(n_villages=1, demography=False, urban_wage_growth=0.0, urban_jobs_ratio=4.0)
+#: A village on its own in a stationary economy whose urban jobs do not bind (only its own feedbacks act);
+#: ages are frozen, so the age and family-event rules are off (families.FROZEN_AGE_OFF).
+STATIONARY_VILLAGE = dict(n_villages=1, demography=False, urban_wage_growth=0.0, urban_jobs_ratio=4.0, **FROZEN_AGE_OFF)
 
 
 def away_share(model: RuralModel) -> float:

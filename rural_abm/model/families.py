@@ -30,12 +30,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
 from . import ageing, demography
 from .codes import Occupation, Status
 from .population import group_rank
+
+#: Parameter overrides for stationary experiments with frozen ages (``demography`` off): the rules
+#: tied to ageing and family events (age push and pull, school transitions, elder care, couples
+#: following each other, marriage, settling out) would act there as permanent flows, so they are
+#: off, and ``return_cost`` is the value calibrated before those pulls existed.
+FROZEN_AGE_OFF = MappingProxyType(dict(
+    age_push_rate=0.0, age_pull_weight=0.0, school_transition_pull=0.0, elder_care_pull=0.0,
+    risk_spreading_weight=0.0, couple_together=0.0, marriage_rate=0.0, settlement_rate=0.0, return_cost=1.25,
+))
 
 HOUSEHOLD_TYPES = Path(__file__).resolve().parent.parent / "data" / "household_types.csv"
 #: Slots of a household: two grandparents, two parents, three children.
