@@ -52,23 +52,17 @@ def step(m) -> None:
 
 
 def _tie_newborns(m, kids: np.ndarray) -> None:
-    """Tie each newborn to the living members of its household born before this year's newborns."""
+    """Tie each newborn to the living members of its household."""
     per = m.persons
-    tie_to_household(m, kids, np.flatnonzero(per.alive[: kids[0]]))
-
-
-def tie_to_household(m, persons: np.ndarray, pool: np.ndarray) -> None:
-    """Tie each of ``persons`` to the members of ``pool`` (indices) in its household (HOUSEHOLD ties)."""
-    per = m.persons
-    members = pool[np.isin(per.household[pool], per.household[persons])]
-    # pair every person with every member of its household: sort both by household and join
+    members = np.flatnonzero(per.alive[: kids[0]] & np.isin(per.household[: kids[0]], per.household[kids]))
+    # pair every kid with every member of its household: sort both by household and join
     hh_members = per.household[members]
     order = np.argsort(hh_members, kind="stable")
     members, hh_members = members[order], hh_members[order]
-    lo = np.searchsorted(hh_members, per.household[persons], side="left")
-    hi = np.searchsorted(hh_members, per.household[persons], side="right")
+    lo = np.searchsorted(hh_members, per.household[kids], side="left")
+    hi = np.searchsorted(hh_members, per.household[kids], side="right")
     counts = hi - lo
-    src = np.repeat(persons, counts)
+    src = np.repeat(kids, counts)
     dst = members[np.repeat(lo - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(counts.sum())]
     m.network.add_ties(src, dst, HOUSEHOLD)
 

@@ -34,8 +34,9 @@ from types import MappingProxyType
 
 import numpy as np
 
-from . import ageing, demography
+from . import ageing
 from .codes import Occupation, Status
+from .network import HOUSEHOLD
 from .population import group_rank
 
 #: Parameter overrides for stationary experiments with frozen ages (``demography`` off): the rules
@@ -142,8 +143,8 @@ def marry(m) -> None:
     Each living registered person aged ``marriage_age`` to 39 without a living
     spouse is a candidate with probability ``marriage_rate``; the candidates of
     a village are paired in random order. The second of a pair joins the first
-    one's household (virilocal residence; gender is not modelled) and is tied
-    to its members (HOUSEHOLD ties); its own parents stay its kin.
+    one's household (virilocal residence; gender is not modelled); the spouses
+    are tied (a HOUSEHOLD tie); its own parents stay its kin.
     """
     per, p = m.persons, m.p
     if p["marriage_rate"] <= 0:
@@ -161,7 +162,7 @@ def marry(m) -> None:
     a, b = a[per.household[a] != per.household[b]], b[per.household[a] != per.household[b]]
     per.spouse[a], per.spouse[b] = b, a
     per.household[b] = per.household[a]
-    demography.tie_to_household(m, b, np.flatnonzero(alive))
+    m.network.add_ties(a, b, HOUSEHOLD)
 
 
 def migrants(per) -> np.ndarray:
@@ -208,17 +209,14 @@ def place_children(m) -> None:
     these conditions come home (status HOME).
     """
     per, p = m.persons, m.p
-    child = per.alive & (per.occupation == Occupation.CHILD)
-    parent = np.where(child, per.parent, -1)
-    follow = _carers_away(per, parent) & (per.age < min(p["senior_high_age"], p["working_age"]))
-    follow &= per.kin_draw < m.levers["urban_schooling_access"]
-    away = per.status == Status.AWAY
-    per.status[follow & ~away] = Status.AWAY
-    per.status[child & away & ~follow] = Status.HOME
+    child = np.flatnonzero(per.alive & (per.occupation == Occupation.CHILD))
+    follow = _carers_away(per, per.parent[child]) & (per.age[child] < min(p["senior_high_age"], p["working_age"]))
+    follow &= per.kin_draw[child] < m.levers["urban_schooling_access"]
+    per.status[child] = np.where(follow, Status.AWAY, Status.HOME)
 
 
 def _carers_away(per, parent: np.ndarray) -> np.ndarray:
-    """Mask: the person's parent (index, -1 none) is a migrant and so is that parent's living spouse."""
+    """For each parent index (-1 none): the parent is a migrant and so is its living registered spouse."""
     migrant = migrants(per)
     has = parent >= 0
     p = np.where(has, parent, 0)
@@ -236,7 +234,8 @@ def home_pulls(m) -> np.ndarray:
     per, p, hh = m.persons, m.p, m.households
     alive, hid = per.alive, per.household
     migrant = migrants(per)
-    pull = np.where(migrant, ageing.pull_home(p, per.age), 0.0)
+    pull = np.zeros(per.n)
+    pull[migrant] = ageing.pull_home(p, per.age[migrant])
     if p["family_pull"]:
         school = alive & (per.parent >= 0) & ((per.age == p["middle_school_age"]) | (per.age == p["senior_high_age"]))
         parent = np.zeros(per.n, bool)

@@ -46,22 +46,20 @@ def step(m) -> np.ndarray:
         return np.empty(0, np.int64)
     alive, hid = per.alive, per.household
     away = migrants(per)
-    spouse = per.spouse
+    heads = np.flatnonzero(away)
+    spouse = per.spouse[heads]
     married = (spouse >= 0) & alive[np.maximum(spouse, 0)]
-    sp = np.where(married, spouse, np.arange(per.n))  # a single person is its own "spouse" below
-    head = away & (~married | (away[sp] & (np.arange(per.n) < sp)))  # one head per couple
-    heads = np.flatnonzero(head)
-    partner = sp[heads]
-    single = partner == heads
-    employed = per.occupation == Occupation.URBAN_EMPLOYED
-    wage = economy.urban_earnings(p, per.skill, m.growth)
+    partner = np.where(married, spouse, heads)  # a single migrant is its own partner below
+    head = ~married | (away[partner] & (heads < partner))  # one head per couple; couples settle together
+    heads, partner = heads[head], partner[head]
+    veteran = np.maximum(per.years_away[heads], per.years_away[partner]) >= p["settlement_min_years"]
+    heads, partner = heads[veteran], partner[veteran]
 
-    def both(x):
-        return x[heads] + np.where(single, 0, x[partner])
+    def earned(i):
+        return np.where(per.occupation[i] == Occupation.URBAN_EMPLOYED, economy.urban_earnings(p, per.skill[i], m.growth), 0.0)
 
-    earnings = both(np.where(employed, wage, 0.0))
-    years = np.maximum(per.years_away[heads], per.years_away[partner])
-    ok = (earnings > 0) & (years >= p["settlement_min_years"])
+    earnings = earned(heads) + np.where(partner == heads, 0.0, earned(partner))
+    ok = earnings > 0
     heads, partner, earnings = heads[ok], partner[ok], earnings[ok]
     savings = per.savings[heads] + np.where(partner == heads, 0.0, per.savings[partner]) + hh.savings[hid[heads]]
     means = np.maximum(savings, 0.0) + lv["settlement_subsidy"] + p["settlement_income_years"] * earnings
@@ -75,8 +73,8 @@ def step(m) -> np.ndarray:
     unit = np.zeros(per.n, bool)
     unit[heads] = True
     unit[partner] = True
-    parent = np.where(alive & (per.occupation == Occupation.CHILD), per.parent, -1)
-    unit |= (parent >= 0) & unit[np.maximum(parent, 0)]
+    children = np.flatnonzero(alive & (per.occupation == Occupation.CHILD) & (per.parent >= 0))
+    unit[children[unit[per.parent[children]]]] = True
     members = np.flatnonzero(unit)
     if len(members):
         _leave(m, members, lv["settlement_subsidy"] * len(heads))
