@@ -150,12 +150,15 @@ def marry(m) -> None:
     if p["marriage_rate"] <= 0:
         return
     rng = m.streams.get("demography", m.year, 1)
-    u, key = rng.random(per.n), rng.random(per.n)
+    u = rng.random(per.n)
     alive = per.alive
-    married = (per.spouse >= 0) & alive[np.maximum(per.spouse, 0)]
-    cand = np.flatnonzero(alive & ~married & (per.age >= p["marriage_age"]) & (per.age < 40) & (u < p["marriage_rate"]))
-    cand = cand[np.lexsort((key[cand], per.village[cand]))]
-    rank = group_rank(per.village[cand], key[cand])
+    cand = np.flatnonzero(alive & (per.age >= p["marriage_age"]) & (per.age < 40) & (u < p["marriage_rate"]))
+    spouse = per.spouse[cand]
+    cand = cand[(spouse < 0) | ~alive[np.maximum(spouse, 0)]]
+    key = rng.random(len(cand))
+    order = np.lexsort((key, per.village[cand]))
+    cand, key = cand[order], key[order]
+    rank = group_rank(per.village[cand], key)
     size = np.bincount(per.village[cand], minlength=m.n_villages)[per.village[cand]]
     first = (rank % 2 == 0) & (rank + 1 < size)
     a, b = cand[first], cand[np.flatnonzero(first) + 1]
@@ -232,23 +235,23 @@ def home_pulls(m) -> np.ndarray:
     spreading of a household with nobody away, and the age pull of migrants.
     """
     per, p, hh = m.persons, m.p, m.households
-    alive, hid = per.alive, per.household
+    alive, hid, age = per.alive, per.household, per.age
     migrant = migrants(per)
     pull = np.zeros(per.n)
-    pull[migrant] = ageing.pull_home(p, per.age[migrant])
-    if p["family_pull"]:
-        school = alive & (per.parent >= 0) & ((per.age == p["middle_school_age"]) | (per.age == p["senior_high_age"]))
-        parent = np.zeros(per.n, bool)
-        parent[per.parent[school]] = True
-        has = per.spouse >= 0
-        parent[np.flatnonzero(has)[parent[per.spouse[has]]]] = True
-        resident = alive & (per.status != Status.AWAY)
-        elder = resident & (per.age >= p["elder_age"])
-        needy = elder & ((per.age >= p["elder_care_age"]) | m.household_sick[hid])
-        care = np.bincount(hid[needy], minlength=hh.n) > 0
-        pull = pull + p["school_transition_pull"] * parent + p["elder_care_pull"] * care[hid]
+    pull[migrant] = ageing.pull_home(p, age[migrant])
     sending = np.bincount(hid[migrant], minlength=hh.n) > 0
-    return pull - p["risk_spreading_weight"] * ~sending[hid]
+    household = -p["risk_spreading_weight"] * ~sending
+    if p["family_pull"]:
+        child = np.flatnonzero((age == p["middle_school_age"]) | (age == p["senior_high_age"]))
+        parent = per.parent[child[alive[child] & (per.parent[child] >= 0)]]
+        spouse = per.spouse[parent]
+        parents = np.unique(np.concatenate([parent, spouse[spouse >= 0]]))
+        pull[parents] += p["school_transition_pull"]
+        elder = np.flatnonzero(age >= p["elder_age"])
+        elder = elder[alive[elder] & (per.status[elder] != Status.AWAY)]
+        needy = elder[(age[elder] >= p["elder_care_age"]) | m.household_sick[hid[elder]]]
+        household = household + p["elder_care_pull"] * (np.bincount(hid[needy], minlength=hh.n) > 0)
+    return pull + household[hid]
 
 
 def remittance_shares(m, senders: np.ndarray) -> np.ndarray:
