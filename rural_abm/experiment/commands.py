@@ -4,7 +4,7 @@
 ``rural_abm.cli``; each sets ``func`` to a function of the parsed args that
 returns the exit code. ``python -m rural_abm.experiment`` runs them alone.
 Bad input never ends in a traceback: it prints one line per problem and
-exits with code 2 (1 when runs fail, 130 when interrupted).
+exits with code 2 (1 when runs fail, 130 on SIGINT, 143 on SIGTERM).
 """
 
 from __future__ import annotations
@@ -42,9 +42,12 @@ manifest.json (the scenario as resolved), runs/ (one file per finished run).
 
 REPORT_EXAMPLES = """examples:
   rural-abm report results/policy_levers
+  rural-abm report results/policy_levers --partial     # an interrupted batch, marked as partial
 
 Rebuilds summary.csv, timeseries.csv, figures/ and report.html/report.md from
-the results of a batch folder (for instance after a resumed run).
+the results of a batch folder (for instance after a resumed run). Refuses (exit 2)
+a folder whose manifest, runs and results.parquet do not belong together, and
+names the missing runs of an incomplete batch.
 """
 
 
@@ -65,13 +68,14 @@ def add_commands(subparsers) -> None:
         epilog=RUN_EXAMPLES, formatter_class=fmt,
     )  # fmt: skip
     r.add_argument("file", help="scenario YAML file")
-    r.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: all cores; 1 = in this process)")
+    r.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="worker processes (default: all cores; 1 = in this process)")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS|local", help="run on Dask: a scheduler address, or 'local' for a LocalCluster")
     r.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/<scenario name>)")
     r.add_argument("--resume", action="store_true", help="keep finished runs in DIR and run only the missing ones")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario key (repeatable)")
     r.add_argument("--no-report", action="store_true", help="only run and store; no summary, figures or report")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
+    r.add_argument("--max-runs", type=_positive_int, default=None, metavar="N", help="raise the limit on runs per batch (default 100000)")
     r.set_defaults(func=cmd_run)
 
     p = subparsers.add_parser(
@@ -79,7 +83,19 @@ def add_commands(subparsers) -> None:
         epilog=REPORT_EXAMPLES, formatter_class=fmt,
     )  # fmt: skip
     p.add_argument("dir", help="output folder of `rural-abm run`")
+    p.add_argument("--partial", action="store_true", help="report an incomplete batch (marked as partial on the page)")
     p.set_defaults(func=cmd_report)
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (a bad one exits 2 with one line)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"found {text!r}; allowed: an integer >= 1") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"found {value}; allowed: an integer >= 1")
+    return value
 
 
 def _err(text: str) -> None:
@@ -90,12 +106,21 @@ def _guard(fn):
     """Turn expected failures into messages and exit codes; never a traceback for bad input."""
 
     def wrapped(args) -> int:
-        from .batch import BatchError
+        from .errors import ArgumentError, BatchError, BatchInterrupted, StoreError
         from .scenario import ScenarioError
 
         try:
             return fn(args)
         except ScenarioError as err:
+            _err(f"rural-abm {args.command}: {err}")
+            return 2
+        except ArgumentError as err:
+            _err(f"rural-abm {args.command}: --{err.name.replace('_', '-')}: found {err.found!r}; allowed: {err.allowed}")
+            return 2
+        except BatchInterrupted as err:
+            _err(f"\nrural-abm {args.command}: {err}")
+            return err.exit_code
+        except StoreError as err:
             _err(f"rural-abm {args.command}: {err}")
             return 2
         except BatchError as err:
@@ -115,9 +140,9 @@ def _guard(fn):
 
 
 def _load(args):
-    from .scenario import load, parse_set
+    from .scenario import MAX_RUNS, load, parse_set
 
-    return load(args.file, overrides=parse_set(args.set))
+    return load(args.file, overrides=parse_set(args.set), max_runs=getattr(args, "max_runs", None) or MAX_RUNS)
 
 
 @_guard
@@ -136,12 +161,10 @@ def cmd_validate(args) -> int:
 
 @_guard
 def cmd_run(args) -> int:
-    from .batch import BatchError, run_batch
+    from .batch import run_batch
     from .report import write_report
 
     sc = _load(args)
-    if args.workers is not None and args.workers < 1:
-        raise BatchError(f"--workers: found {args.workers}; allowed: an integer >= 1")
     out = Path(args.out) if args.out else Path("results") / sc.name
     res = run_batch(sc, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume, progress=not args.quiet)
     _err(f"rural-abm run: {res.ran} run(s) done, {res.skipped} already finished, in {res.seconds:.1f} s -> {out / 'results.parquet'}")
@@ -162,7 +185,7 @@ def cmd_report(args) -> int:
     if not (out / MANIFEST).is_file():
         _err(f"rural-abm report: {out}: found no {MANIFEST}; allowed: an output folder of `rural-abm run`")
         return 2
-    rep = write_report(out)
+    rep = write_report(out, partial=args.partial)
     _print_effects(rep.summary, rep.summary["variant"].iloc[0] if len(rep.summary) else "")
     _err(f"rural-abm report: wrote {rep.paths['summary']}, {rep.paths['timeseries']}, {len(rep.figures)} figures and {rep.paths['html']}")
     return 0

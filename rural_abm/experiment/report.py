@@ -45,7 +45,9 @@ def _fmt(x) -> str:
 
 def _settings(sc: dict) -> list[tuple[str, str]]:
     reg = registry()
-    rows = [
+    rows = [("PARTIAL REPORT", sc["partial"])] if sc.get("partial") else []
+    rows += [
+        ("scenario hash", f"{sc.get('scenario_hash', '')} (recorded in results.parquet, summary.csv and timeseries.csv)"),
         ("replications", str(sc["replications"])),
         ("seed", f"{sc['seed']} (replication r uses SeedSequence(seed, spawn_key=(r,)) in every variant)"),
         ("simulated years", f"{sc['start_year']}-{sc['start_year'] + sc['n_years'] - 1}"),
@@ -78,16 +80,26 @@ def _summary_rows(summary: pd.DataFrame):
     return cols, rows
 
 
-def write_report(out, show_progress: bool = False) -> ReportFiles:
-    """Write the tables, figures and report page of the batch in folder ``out``."""
+def write_report(out, show_progress: bool = False, partial: bool = False) -> ReportFiles:
+    """Write the tables, figures and report page of the batch in folder ``out``.
+
+    The folder's manifest, runs and results.parquet are checked to belong
+    together first (StoreError otherwise); a batch with missing runs is
+    refused unless ``partial``, and then marked as partial on the page.
+    """
     out = Path(out)
-    manifest = store.read_manifest(out)
-    table = store.read_table(out)
+    with store.folder_lock(out, "rural-abm report"):
+        return _write_report(out, store.open_batch(out, partial=partial))
+
+
+def _write_report(out: Path, batch: store.StoredBatch) -> ReportFiles:
+    manifest, table = batch.present_manifest(), batch.table
     summary = analysis.summarise(table, manifest)
     ts = analysis.timeseries(table, manifest)
     paths = {"summary": out / "summary.csv", "timeseries": out / "timeseries.csv"}
-    store.atomic_write_text(paths["summary"], summary.to_csv(index=False))
-    store.atomic_write_text(paths["timeseries"], ts.to_csv(index=False))
+    bound = {"scenario_hash": manifest["scenario_hash"]}
+    store.atomic_write_text(paths["summary"], summary.assign(**bound).to_csv(index=False))
+    store.atomic_write_text(paths["timeseries"], ts.assign(**bound).to_csv(index=False))
     figdir = out / "figures"
     figdir.mkdir(exist_ok=True)
     figures = {}
@@ -96,7 +108,7 @@ def write_report(out, show_progress: bool = False) -> ReportFiles:
         fig.savefig(path, dpi=130)
         plt.close(fig)
         figures[stem] = path
-    sc = manifest["scenario"]
+    sc = {**manifest["scenario"], **bound, "partial": store.describe_missing(batch.missing, len(batch.manifest["runs"])) if batch.partial else ""}
     paths["markdown"] = out / "report.md"
     paths["html"] = out / "report.html"
     store.atomic_write_text(paths["markdown"], _markdown(sc, summary, figures, out))
@@ -113,7 +125,7 @@ _NOTES = (
 
 
 def _markdown(sc, summary, figures, out: Path) -> str:
-    parts = [f"# {sc['name']}", "", sc["description"].strip() or "(no description)", ""]
+    parts = [f"# {sc['name']}" + (" (partial report)" if sc.get("partial") else ""), "", sc["description"].strip() or "(no description)", ""]
     parts += ["## Settings", "", _md_table(["setting", "value"], _settings(sc)), ""]
     parts += ["## Variants", "", _md_table(["variant", "overrides", "description"], _variants(sc)), ""]
     cols, rows = _summary_rows(summary)
@@ -142,7 +154,7 @@ def _html(sc, summary, figures, out: Path) -> str:
     )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{e(sc['name'])}</title><style>{style}</style></head><body>"
-        f"<h1>{e(sc['name'])}</h1><p class='desc'>{e(sc['description'].strip() or '(no description)')}</p>"
+        f"<h1>{e(sc['name'])}{' (partial report)' if sc.get('partial') else ''}</h1><p class='desc'>{e(sc['description'].strip() or '(no description)')}</p>"
         f"<h2>Settings</h2>{table(['setting', 'value'], _settings(sc))}"
         f"<h2>Variants</h2>{table(['variant', 'overrides', 'description'], _variants(sc))}"
         f"<h2>Effects in {sc['effect_year']}</h2>{table(cols, rows)}<p>{e(_NOTES)}</p>"
