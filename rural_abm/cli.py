@@ -48,9 +48,16 @@ def parse_assignments(items: list[str]) -> dict:
 
 def simulate(args) -> int:
     """One run of the county; print a yearly table and write a figure."""
+    from .experiment.errors import ArgumentError
+    from .experiment.store import check_writable
     from .model import ParameterError, RuralModel
     from .plots_simulate import plot_run
 
+    try:
+        check_writable(args.out)  # before the run, not after it
+    except ArgumentError as err:
+        print(f"rural-abm simulate: --out: found {err.found!r}; allowed: {err.allowed}", file=sys.stderr)
+        return 2
     params = parse_assignments(args.set)
     if args.years is not None:
         params["n_years"] = args.years
@@ -77,8 +84,30 @@ def simulate(args) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line (exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _count(lowest: int):
+    """argparse type: an integer >= ``lowest``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"found {text!r}; allowed: an integer >= {lowest}") from None
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"found {value}; allowed: an integer >= {lowest}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rural-abm", description="Rural labour outflow and return migration ABM.")
+    parser = OneLineParser(prog="rural-abm", description="Rural labour outflow and return migration ABM.")
     sub = parser.add_subparsers(dest="command", required=True)
     sim = sub.add_parser(
         "simulate",
@@ -87,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=SIMULATE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sim.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    sim.add_argument("--years", type=int, help="number of years (default: n_years parameter, 30)")
+    sim.add_argument("--seed", type=_count(0), default=1, help="random seed, an integer >= 0 (default 1)")
+    sim.add_argument("--years", type=_count(1), help="number of years (default: n_years parameter, 30)")
     sim.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="set a model parameter (repeatable)")
     sim.add_argument("--out", default="output/simulate", help="folder for the table and figure (default output/simulate)")
     sim.set_defaults(func=simulate)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import analysis, plots, store
 from .batch import run_batch
+from .errors import check_count
 from .report import write_report
 from .scenario import OUTPUTS, Scenario, load
 
@@ -88,7 +89,8 @@ def simulate(seed: int = 0, effect_year: int | None = None, outputs=None, replic
     """
     from rural_abm.model import RuralModel
 
-    model = RuralModel(rng=np.random.SeedSequence(int(seed), spawn_key=(int(replication),)), **params)
+    seed, replication = check_count("seed", seed), check_count("replication", replication)
+    model = RuralModel(rng=np.random.SeedSequence(seed, spawn_key=(replication,)), **params)
     model.run_model()
     county = model.county_frame()
     year = int(county.index[-1]) if effect_year is None else int(effect_year)

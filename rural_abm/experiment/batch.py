@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -343,15 +344,21 @@ def _run_pool(todo, kinds, workers, out, finish) -> None:
     pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=_pool_context(), initializer=_worker_init)
     try:
         pending = {pool.submit(execute_and_store, spec, kinds, out): spec for spec in todo}
+        lost = 0
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 spec = pending.pop(fut)
-                finish(spec, err=fut.exception(), stored=True)
+                if isinstance(fut.exception(), BrokenProcessPool):
+                    lost += 1
+                else:
+                    finish(spec, err=fut.exception(), stored=True)
     except BaseException:
         _stop_pool(pool)
         raise
     pool.shutdown(wait=True)
+    if lost:
+        raise BatchError(f"a worker process died (killed, or out of memory): {lost} run(s) not finished; finished runs are kept, rerun with --resume")
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:

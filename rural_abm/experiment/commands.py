@@ -52,7 +52,10 @@ names the missing runs of an incomplete batch.
 
 
 def add_commands(subparsers) -> None:
-    """Add ``validate``, ``run`` and ``report`` to an argparse sub-parser set."""
+    """Add ``validate``, ``run``, ``report`` and ``schema`` to an argparse sub-parser set."""
+    from rural_abm.cli import _count
+
+    _positive_int = _count(1)
     fmt = argparse.RawDescriptionHelpFormatter
     v = subparsers.add_parser(
         "validate", help="check a scenario file and list its runs", description="Check a scenario file: every problem at once.",
@@ -60,6 +63,7 @@ def add_commands(subparsers) -> None:
     )  # fmt: skip
     v.add_argument("file", help="scenario YAML file")
     v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario key (repeatable)")
+    v.add_argument("--max-runs", type=_positive_int, default=None, metavar="N", help="raise the limit on runs per batch (default 100000)")
     v.set_defaults(func=cmd_validate)
 
     r = subparsers.add_parser(
@@ -86,16 +90,11 @@ def add_commands(subparsers) -> None:
     p.add_argument("--partial", action="store_true", help="report an incomplete batch (marked as partial on the page)")
     p.set_defaults(func=cmd_report)
 
-
-def _positive_int(text: str) -> int:
-    """argparse type: an integer >= 1 (a bad one exits 2 with one line)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"found {text!r}; allowed: an integer >= 1") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"found {value}; allowed: an integer >= 1")
-    return value
+    s = subparsers.add_parser(
+        "schema", help="print the JSON Schema of scenario files (for editors)",
+        description="Print the JSON Schema of scenario files; see docs/user_guide.md to hook it into a YAML language server.",
+    )  # fmt: skip
+    s.set_defaults(func=cmd_schema)
 
 
 def _err(text: str) -> None:
@@ -191,6 +190,16 @@ def cmd_report(args) -> int:
     return 0
 
 
+@_guard
+def cmd_schema(args) -> int:
+    import json
+
+    from .scenario_schema import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
 def _print_effects(summary, baseline: str) -> None:
     import pandas as pd
 
@@ -205,7 +214,9 @@ def _print_effects(summary, baseline: str) -> None:
 
 def main(argv=None) -> int:
     """Standalone entry (``python -m rural_abm.experiment``)."""
-    parser = argparse.ArgumentParser(prog="rural-abm", description="Scenario batches of the rural ABM.")
+    from rural_abm.cli import OneLineParser
+
+    parser = OneLineParser(prog="rural-abm", description="Scenario batches of the rural ABM.")
     sub = parser.add_subparsers(dest="command", required=True)
     add_commands(sub)
     args = parser.parse_args(argv)

@@ -215,7 +215,6 @@ def json_schema() -> dict:
     schema = document_model().model_json_schema(by_alias=True)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/rural-abm/rural_abm/scenario.schema.json",
         "title": "rural_abm scenario (version 1)",
         "description": "A scenario batch of the rural labour outflow and return migration model; see docs/user_guide.md.",
         **{k: v for k, v in schema.items() if k != "title"},

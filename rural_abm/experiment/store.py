@@ -367,8 +367,6 @@ def open_batch(out, partial: bool = False) -> StoredBatch:
                 frames.append(read_run(out, r["key"]))
             except DamagedRun as err:
                 raise StoreError(f"{err}; rerun the batch with --resume to recompute it") from None
-    if (out / RESULTS).is_file() and missing:
-        raise StoreError(f"{out / RESULTS}: present although runs are missing (it belongs to another batch); delete it, or {hint}")
     table = pd.concat(frames, ignore_index=True) if frames else empty_table()
     if not missing:  # a complete batch without results.parquet (e.g. deleted): rebuild it
         write_results(out, [r["key"] for r in entries], manifest["scenario_hash"])
