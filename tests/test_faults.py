@@ -38,8 +38,16 @@ SMALL = {**DOC, "replications": 2}
 CLI = [sys.executable, "-m", "rural_abm.experiment"]
 
 
-def cli(*args, cwd=None, timeout=240):
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+def cli(capsys, *args) -> tuple[int, str]:
+    """Exit code and stderr of ``rural-abm ARGS`` (in this process: the same code without the start-up time)."""
+    from rural_abm.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as stop:
+        code = stop.code
+    return code, capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +94,7 @@ def one_line(text: str) -> str:
 
 # ------------------------------------------------------------------ interruptions
 @pytest.mark.parametrize("how", ["SIGTERM to the batch", "SIGINT to the terminal group", "SIGKILL to the group"])
-def test_interrupted_batch_leaves_no_process_keeps_runs_and_resumes_exactly(how, scenario_file, reference, tmp_path):
+def test_interrupted_batch_leaves_no_process_keeps_runs_and_resumes_exactly(how, scenario_file, reference, tmp_path, capsys):
     """Guards: signal handling (stop_on_signals + _stop_pool) stops workers, forkserver and resource tracker,
     keeps every finished run whole, exits 143 / 130; after any stop (SIGKILL too, leaving a dead holder in .lock)
     `report` refuses with the missing runs, `report --partial` marks the page, and `--resume` gives the
@@ -117,18 +125,18 @@ def test_interrupted_batch_leaves_no_process_keeps_runs_and_resumes_exactly(how,
     good, damaged = store.sort_runs(out, kept)
     assert kept and not damaged and len(good) < 40
 
-    rep = cli("report", out)
-    assert rep.returncode == 2 and "runs missing" in one_line(rep.stderr) and "--partial" in rep.stderr
-    rep = cli("report", out, "--partial")
-    assert rep.returncode == 0, rep.stderr
+    code, err = cli(capsys, "report", out)
+    assert code == 2 and "runs missing" in one_line(err) and "--partial" in err
+    code, err = cli(capsys, "report", out, "--partial")
+    assert code == 0, err
     assert "partial report" in (out / "report.html").read_text() and "PARTIAL REPORT" in (out / "report.md").read_text()
 
-    done = cli("run", scenario_file, "--out", out, "--workers", "2", "--resume", "--quiet", "--no-report")
-    assert done.returncode == 0, done.stderr
+    code, err = cli(capsys, "run", scenario_file, "--out", out, "--workers", "1", "--resume", "--quiet", "--no-report")
+    assert code == 0, err
     pd.testing.assert_frame_equal(store.read_table(out), reference)
 
 
-def test_a_killed_worker_ends_the_batch_cleanly_and_resume_finishes_it(scenario_file, reference, tmp_path):
+def test_a_killed_worker_ends_the_batch_cleanly_and_resume_finishes_it(scenario_file, reference, tmp_path, capsys):
     """Guards: a worker killed by the OS (OOM killer, kill -9) ends the batch with one clear message and exit 1,
     keeps the finished runs and leaves no process behind; --resume completes the same table."""
     out = tmp_path / "out"
@@ -147,8 +155,8 @@ def test_a_killed_worker_ends_the_batch_cleanly_and_resume_finishes_it(scenario_
             os.killpg(proc.pid, signal.SIGKILL)
     err = proc.stderr.read()
     assert proc.returncode == 1 and "worker process died" in err and "--resume" in err and "Traceback" not in err
-    done = cli("run", scenario_file, "--out", out, "--workers", "2", "--resume", "--quiet", "--no-report")
-    assert done.returncode == 0, done.stderr
+    code, err = cli(capsys, "run", scenario_file, "--out", out, "--workers", "1", "--resume", "--quiet", "--no-report")
+    assert code == 0, err
     pd.testing.assert_frame_equal(store.read_table(out), reference)
 
 
@@ -175,7 +183,7 @@ def test_no_flipped_byte_in_a_run_file_silently_changes_its_data(small, tmp_path
     assert detected > 100
 
 
-def test_damaged_run_is_refused_by_report_and_recomputed_by_resume(small, tmp_path):
+def test_damaged_run_is_refused_by_report_and_recomputed_by_resume(small, tmp_path, capsys):
     """Guards: report refuses a damaged run file (exit 2, one line naming it); --resume recomputes it."""
     out = tmp_path / "out"
     run_batch(load(SMALL), out, workers=1, progress=False)
@@ -185,14 +193,14 @@ def test_damaged_run_is_refused_by_report_and_recomputed_by_resume(small, tmp_pa
     raw = bytearray(store.run_path(out, key).read_bytes())
     raw[len(raw) // 3] ^= 0xFF
     store.run_path(out, key).write_bytes(bytes(raw))
-    rep = cli("report", out)
-    assert rep.returncode == 2 and key in one_line(rep.stderr)
+    code, err = cli(capsys, "report", out)
+    assert code == 2 and key in one_line(err)
     res = run_batch(load(SMALL), out, workers=1, resume=True, progress=False)
     assert res.ran == 1
     pd.testing.assert_frame_equal(store.read_table(out), reference)
 
 
-def test_results_and_manifest_that_do_not_belong_together_are_refused(small, tmp_path):
+def test_results_and_manifest_that_do_not_belong_together_are_refused(small, tmp_path, capsys):
     """Guards: the scenario hash binding results.parquet to manifest.json, the manifest's own hash, and clear
     messages for a truncated or emptied manifest (no JSONDecodeError/KeyError)."""
     import shutil
@@ -201,16 +209,16 @@ def test_results_and_manifest_that_do_not_belong_together_are_refused(small, tmp
     shutil.copytree(small, a)
     run_batch(load({**SMALL, "seed": 5}), b, workers=1, progress=False)
     shutil.copy(b / store.RESULTS, a / store.RESULTS)  # another batch's numbers beside this batch's settings
-    rep = cli("report", a)
-    assert rep.returncode == 2 and "belongs to scenario" in one_line(rep.stderr)
+    code, err = cli(capsys, "report", a)
+    assert code == 2 and "belongs to scenario" in one_line(err)
     text = (b / store.MANIFEST).read_text()
     (b / store.MANIFEST).write_text(text.replace('"seed": 5', '"seed": 4'))  # edited by hand
     with pytest.raises(StoreError, match="does not match its scenario hash"):
         store.open_batch(b)
     for damaged in (text[: len(text) // 2], "", "[]", '{"format": 1}'):
         (b / store.MANIFEST).write_text(damaged)
-        rep = cli("report", b)
-        assert rep.returncode == 2 and "manifest.json: damaged" in one_line(rep.stderr), rep.stderr
+        code, err = cli(capsys, "report", b)
+        assert code == 2 and "manifest.json: damaged" in one_line(err), err
     res = run_batch(load({**SMALL, "seed": 5}), b, workers=1, resume=True, progress=False)  # recovery
     assert res.ran == 0 and store.open_batch(b).manifest["scenario"]["seed"] == 5
 
@@ -237,7 +245,7 @@ def test_two_batches_on_one_folder(small, tmp_path):
 
 
 # ------------------------------------------------------------------ bad arguments
-def test_bad_arguments_exit_2_with_one_line_before_any_run(tmp_path, scenario_file):
+def test_bad_arguments_exit_2_with_one_line_before_any_run(tmp_path, scenario_file, capsys):
     """Guards: argument checks before any run (argparse types, check_writable, scheduler address)."""
     a_file = tmp_path / "a_file"
     a_file.write_text("x")
@@ -249,15 +257,13 @@ def test_bad_arguments_exit_2_with_one_line_before_any_run(tmp_path, scenario_fi
         ("run", scenario_file, "--scheduler", "not an address"),
         ("validate", scenario_file, "--max-runs", "-3"),
         ("report", tmp_path / "nothing"),
+        ("simulate", "--seed", "-1"),
+        ("simulate", "--out", a_file, "--years", "1"),
     ]
     for args in cases:
-        got = cli(*args)
-        assert got.returncode == 2, (args, got.stderr)
-        one_line(got.stderr)
-    got = subprocess.run([sys.executable, "-m", "rural_abm.cli", "simulate", "--seed", "-1"], capture_output=True, text=True, timeout=120)
-    assert got.returncode == 2 and "--seed" in one_line(got.stderr)
-    got = subprocess.run([sys.executable, "-m", "rural_abm.cli", "simulate", "--out", str(a_file), "--years", "1"], capture_output=True, text=True, timeout=120)
-    assert got.returncode == 2 and "--out" in one_line(got.stderr)
+        code, err = cli(capsys, *args)
+        assert code == 2, (args, err)
+        one_line(err)
     assert not list(tmp_path.glob("**/runs"))
 
 

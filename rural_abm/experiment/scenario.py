@@ -419,14 +419,13 @@ def _validate(doc: dict, origin: dict, label: str, stem: str, max_runs: int) -> 
     def label_of(loc) -> str:
         return where(*[p for p in loc[:2] if isinstance(p, str)])
 
-    more = 0
+    more, bad_entries = 0, set()
     try:
         document_model().model_validate(doc)
     except ValidationError as err:
-        found, more = schema_problems(err, label_of, MAX_PROBLEMS)
+        found, more, bad_entries = schema_problems(err, label_of, MAX_PROBLEMS)
         problems += [Problem(*f) for f in found]
-    bad = {p.path.split(".")[0].split("[")[0] for p in problems}
-    bad_entries = {tuple(p.path.split("[")[0].split(".")[:2]) for p in problems}
+    bad = {loc[0] for loc in bad_entries if len(loc) == 1}
 
     def take(key, default):
         """The value of a top-level key that passed the schema, else ``default``."""

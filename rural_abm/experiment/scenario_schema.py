@@ -323,10 +323,12 @@ def _problem_of(error: dict, label_of) -> tuple:
     return label, key_path(loc), found, TOP_KEYS.get(top, _short(error["msg"])), ""
 
 
-def problems(err: ValidationError, label_of, limit: int) -> tuple[list[tuple], int]:
-    """The first ``limit`` errors as (file, path, found, allowed, hint), and how many more there are."""
+def problems(err: ValidationError, label_of, limit: int) -> tuple[list[tuple], int, set]:
+    """The first ``limit`` errors as (file, path, found, allowed, hint), how many more there are,
+    and the locations of all of them: (top key,) and (top key, entry)."""
     errors = err.errors(include_url=False)
-    return [_problem_of(e, label_of) for e in errors[:limit]], max(0, len(errors) - limit)
+    where = {_clean(e["loc"])[:n] for e in errors for n in (1, 2)}
+    return [_problem_of(e, label_of) for e in errors[:limit]], max(0, len(errors) - limit), where
 
 
 __all__ = ["OUTPUTS", "SECTIONS", "TOP_KEYS", "document_model", "json_schema", "problems", "schedule_type", "section_names"]
