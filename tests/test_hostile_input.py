@@ -13,7 +13,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pydantic import ValidationError
+
 from rural_abm.experiment import scenario_input
+from rural_abm.experiment.scenario_schema import document_model
 from rural_abm.experiment.scenario import MAX_PROBLEMS, MAX_RUNS, ScenarioError, load, loads, parse_set
 from rural_abm.model import ParameterError, RuralModel, registry
 
@@ -44,6 +47,8 @@ def _schedule_slots(bad):
 @pytest.mark.parametrize("bad", BAD_NUMBERS, ids=["nan", "inf", "-inf"])
 def test_nan_and_infinity_are_refused_everywhere_a_number_goes(bad):
     """Guards: allow_inf_nan=False in the scenario model and the registry's own NaN check behind it."""
+    with pytest.raises(ValidationError):  # the schema alone refuses it, before the registry sees it
+        document_model().model_validate({"parameters": {"urban_wage": bad}, "policy": {"land_reform": {"step": {"year": 2020, "before": 0, "after": bad}}}})
     for name in NUMERIC:
         section = "policy" if registry()[name].group == "policy" else "parameters"
         (msg,) = problems_of({**BASE, section: {**BASE.get(section, {}), name: bad}})
