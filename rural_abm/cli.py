@@ -32,17 +32,27 @@ TABLE_COLUMNS = {
 }
 
 
+def _refuse(message: str) -> int:
+    """Print a bad ``--set`` in one line; the exit code for bad input (2)."""
+    print(f"rural-abm: {message}", file=sys.stderr)
+    return 2
+
+
 def parse_assignments(items: list[str]) -> dict:
     """Turn ``name=value`` strings into parameters (values parsed as YAML)."""
+    from .experiment.scenario_input import InputRefused, parse_text
+
     params = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise SystemExit(f"--set {item!r}: expected NAME=VALUE, e.g. --set n_people=5000")
+            raise SystemExit(_refuse(f"--set {item!r}: expected NAME=VALUE, e.g. --set n_people=5000"))
         try:
-            params[name.strip()] = yaml.safe_load(value)
+            params[name.strip()] = parse_text(value) if value.strip() else None  # YAML within the scenario limits
+        except InputRefused as err:
+            raise SystemExit(_refuse(f"--set {item!r}: found {err.found}; allowed: {err.allowed}")) from None
         except yaml.YAMLError as err:
-            raise SystemExit(f"--set {item!r}: value is not valid YAML ({err.problem})") from None
+            raise SystemExit(_refuse(f"--set {item!r}: value is not valid YAML ({getattr(err, 'problem', err)})")) from None
     return params
 
 
@@ -53,11 +63,6 @@ def simulate(args) -> int:
     from .model import ParameterError, RuralModel
     from .plots_simulate import plot_run
 
-    try:
-        check_writable(args.out)  # before the run, not after it
-    except ArgumentError as err:
-        print(f"rural-abm simulate: --out: found {err.found!r}; allowed: {err.allowed}", file=sys.stderr)
-        return 2
     params = parse_assignments(args.set)
     if args.years is not None:
         params["n_years"] = args.years
@@ -65,6 +70,11 @@ def simulate(args) -> int:
         model = RuralModel(rng=args.seed, **params)
     except ParameterError as err:
         print(f"rural-abm simulate: {err}", file=sys.stderr)
+        return 2
+    try:
+        check_writable(args.out)  # before the run, not after it
+    except ArgumentError as err:
+        print(f"rural-abm simulate: --out: found {err.found!r}; allowed: {err.allowed}", file=sys.stderr)
         return 2
     print(f"rural-abm simulate: {model.p['n_people']:,} persons in {model.n_villages} villages, "
           f"{model.p['start_year']}-{model.p['start_year'] + model.p['n_years'] - 1}, seed {args.seed}", file=sys.stderr)

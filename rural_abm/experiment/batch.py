@@ -362,7 +362,13 @@ def _run_pool(todo, kinds, workers, out, finish) -> None:
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now: its workers, the forkserver and the resource tracker (none outlives the batch)."""
+    """Stop a pool now: its workers, the forkserver and the resource tracker (none outlives the batch).
+
+    A second Ctrl-C or SIGTERM while stopping is ignored, so the stop always completes.
+    """
+    if threading.current_thread() is threading.main_thread():
+        for s in STOP_SIGNALS:
+            signal.signal(s, signal.SIG_IGN)  # stop_on_signals restores the handlers on the way out
     procs = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
