@@ -17,6 +17,7 @@ who is away caps them; the shock runs reach higher.)
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -61,6 +62,22 @@ def tipping_point(x, fx) -> float | None:
     return None
 
 
+def shock_tipping_point(runs, spread: float = 0.2) -> float | None:
+    """The tipping point the shocked villages show: between the largest post-shock share of a village
+    that ended in the low state and the smallest post-shock share of one that ended in the high state.
+
+    ``runs``: rows (shock, seed, share right after the shock, share at the end), as :func:`shock_runs`.
+    The end states split at the middle of their range; if they span less than ``spread`` (one state
+    only: no bistability) there is no tipping point (None). Where the two groups overlap (noise near
+    the tipping point), the middle of the overlap.
+    """
+    after, end = runs[:, 2], runs[:, 3]
+    if end.max() - end.min() < spread:
+        return None
+    high = end > (end.min() + end.max()) / 2
+    return float((after[~high].max() + after[high].min()) / 2)
+
+
 def shock_runs(shocks, seeds, years=50):
     """(hollowing right after the shock, hollowing at the end) for each shock size and seed."""
     rows = []
@@ -74,23 +91,35 @@ def shock_runs(shocks, seeds, years=50):
     return np.array(rows)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--docs", action="store_true", help="also write docs/figures/phase_diagram.png")
-    parser.add_argument("--seeds", type=int, default=6)
-    args = parser.parse_args(argv)
-    seeds = range(args.seeds)
+@dataclass
+class PhaseDiagram:
+    """The mean-field map, its tipping point, the shocked villages and the tipping point they show."""
 
-    x, fx = mean_field_map(np.linspace(0.05, 0.9, 18), seeds)
-    tip = tipping_point(x, fx)
-    runs = shock_runs([0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85], range(max(3, args.seeds // 2)))
-    after, end = runs[:, 2], runs[:, 3]
+    x: np.ndarray
+    fx: np.ndarray
+    tip: float | None
+    runs: np.ndarray  # rows (shock, seed, share after the shock, share at the end)
+    shocked_tip: float | None
+
+    @property
+    def agreement(self) -> float:
+        """Share of shocked villages on the side of the mean-field tipping point that the map predicts."""
+        after, end = self.runs[:, 2], self.runs[:, 3]
+        return float(np.mean((after > self.tip) == (end > self.tip))) if self.tip is not None else float("nan")
+
+
+def phase_diagram(seeds: int = 6) -> PhaseDiagram:
+    """Map over ``seeds`` seeds (18 start shares); shocks of 10 sizes over max(3, seeds // 2) seeds."""
+    x, fx = mean_field_map(np.linspace(0.05, 0.9, 18), range(seeds))
+    runs = shock_runs([0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85], range(max(3, seeds // 2)))
+    return PhaseDiagram(x, fx, tipping_point(x, fx), runs, shock_tipping_point(runs))
+
+
+def draw(pd_: PhaseDiagram, paths) -> None:
+    """The two-panel figure (map; shocked villages), saved to every path in ``paths``."""
+    x, fx, tip = pd_.x, pd_.fx, pd_.tip
+    after, end = pd_.runs[:, 2], pd_.runs[:, 3]
     collapsed = end > (tip if tip is not None else 0.5)
-    print(f"mean-field tipping point (share away): {tip:.3f}" if tip is not None else "no tipping point found")
-    if tip is not None:
-        agree = np.mean((after > tip) == collapsed)
-        print(f"shocked villages on the side of the tipping point the map predicts: {agree:.0%} of {len(runs)}")
-
     fig, ax = plt.subplots(1, 2, figsize=(11, 4.5))
     ax[0].plot(x, fx - x, "o-", label="F(x) - x: change in share away over a year")
     ax[0].axhline(0, color="k", lw=1)
@@ -102,6 +131,8 @@ def main(argv=None) -> int:
     ax[1].scatter(after[collapsed], end[collapsed], label="stayed hollow", marker="x")
     if tip is not None:
         ax[1].axvline(tip, color="r", ls=":", label="mean-field tipping point")
+    if pd_.shocked_tip is not None:
+        ax[1].axvline(pd_.shocked_tip, color="g", ls="--", lw=1, label=f"shocked villages' tipping point {pd_.shocked_tip:.2f}")
     ax[1].plot([0, 1], [0, 1], "k--", lw=1)
     ax[1].set(xlabel="share away right after the 2020 shock", ylabel="share away 45-50 years later", title="Shocked villages")
     ax[1].legend(fontsize=8)
@@ -110,11 +141,25 @@ def main(argv=None) -> int:
         a.set_xlim(0, 1)
     ax[1].set_ylim(0, 1)
     fig.tight_layout()
-    targets = [ROOT / "output" / "phase_diagram.png"] + ([ROOT / "docs" / "figures" / "phase_diagram.png"] if args.docs else [])
-    for path in targets:
+    for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110)
         print(f"wrote {path}")
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", action="store_true", help="also write docs/figures/phase_diagram.png")
+    parser.add_argument("--seeds", type=int, default=6)
+    args = parser.parse_args(argv)
+    result = phase_diagram(args.seeds)
+    tip, shocked = result.tip, result.shocked_tip
+    print(f"mean-field tipping point (share away): {tip:.3f}" if tip is not None else "no tipping point found")
+    print(f"tipping point shown by the shocked villages: {shocked:.3f}" if shocked is not None else "shocked villages show no tipping point")
+    if tip is not None:
+        print(f"shocked villages on the side of the tipping point the map predicts: {result.agreement:.0%} of {len(result.runs)}")
+    draw(result, [ROOT / "output" / "phase_diagram.png"] + ([ROOT / "docs" / "figures" / "phase_diagram.png"] if args.docs else []))
     return 0
 
 

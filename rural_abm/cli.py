@@ -56,8 +56,24 @@ def parse_assignments(items: list[str]) -> dict:
     return params
 
 
+def year_row(county: dict, tty: bool) -> str:
+    """One year of the table: aligned with thousands separators on a terminal, plain numbers otherwise."""
+    cells = [f"{int(county['year']):>4}"]
+    for name, head in TABLE_COLUMNS.items():
+        x = float(county[name])
+        x = 0.0 if abs(x) < 5e-4 else x  # no "-0.000" from rounding noise
+        text = f"{x:.3f}" if abs(x) < 10 and x != round(x) else (f"{x:,.0f}" if tty else f"{x:.0f}")
+        cells.append(f"{text:>{max(len(head), 9)}}" if tty else text)
+    return ("  " if tty else " ").join(cells)
+
+
+def year_header(tty: bool) -> str:
+    heads = [f"{'year':>4}", *(f"{h:>{max(len(h), 9)}}" if tty else h.replace(" ", "_").replace(".", "_") for h in TABLE_COLUMNS.values())]
+    return ("  " if tty else " ").join(heads)
+
+
 def simulate(args) -> int:
-    """One run of the county; print a yearly table and write a figure."""
+    """One run of the county; print a row per year as it is simulated, then write tables and a figure."""
     from .experiment.errors import ArgumentError
     from .experiment.store import check_writable
     from .model import ParameterError, RuralModel
@@ -76,20 +92,22 @@ def simulate(args) -> int:
     except ArgumentError as err:
         print(f"rural-abm simulate: --out: found {err.found!r}; allowed: {err.allowed}", file=sys.stderr)
         return 2
-    print(f"rural-abm simulate: {model.p['n_people']:,} persons in {model.n_villages} villages, "
-          f"{model.p['start_year']}-{model.p['start_year'] + model.p['n_years'] - 1}, seed {args.seed}", file=sys.stderr)
+    p = model.p
+    changed = ", ".join(f"{k}={v}" for k, v in params.items() if k not in ("n_people", "n_years"))
+    settings = (f"{p['n_people']:,} persons in {model.n_villages} villages, {p['start_year']}-{p['start_year'] + p['n_years'] - 1}, "
+                f"seed {args.seed}" + (f"; {changed}" if changed else ""))  # fmt: skip
+    print(f"rural-abm simulate: {settings}", file=sys.stderr)
+    tty = sys.stdout.isatty()
+    print(year_header(tty), flush=True)
     while model.running:
         model.step()
-        print(f"  year {model.year} done", file=sys.stderr, end="\r")
-    print(file=sys.stderr)
+        print(year_row(model.county, tty), flush=True)
     county = model.county_frame()
-    table = county[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
-    print(table.to_string(float_format=lambda x: f"{x:,.3f}" if abs(x) < 10 else f"{x:,.0f}"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     county.to_csv(out / "county.csv")
     model.village_frame().to_csv(out / "villages.csv")
-    figure = plot_run(county, out / "simulate.png")
+    figure = plot_run(county, out / "simulate.png", settings)
     print(f"\nwrote {out / 'county.csv'}, {out / 'villages.csv'} and {figure}", file=sys.stderr)
     return 0
 
@@ -132,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", default="output/simulate", help="folder for the table and figure (default output/simulate)")
     sim.set_defaults(func=simulate)
     from .experiment.commands import add_commands; add_commands(sub)  # noqa: E702 - validate, run, report
+    from .experiment.study_commands import add_study_commands; add_study_commands(sub)  # noqa: E702 - calibrate, sensitivity
     return parser
 
 

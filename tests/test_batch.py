@@ -64,7 +64,7 @@ def test_common_random_numbers_identical_variant_gives_identical_runs(serial):
 
 def test_simulate_matches_batch_replication(serial, scenario):
     got = simulate(seed=scenario.seed, replication=1, n_people=600, n_years=5, n_villages=3, urban_wage=50000, poverty_transfer=2000,
-                   outputs=["income_per_capita_mean", "fiscal_total"])  # fmt: skip
+                   outputs=["income_per_capita_mean", "fiscal_total", "fiscal_total_cum"])  # fmt: skip
     rows = serial[(serial["variant"] == "transfers") & (serial["replication"] == 1) & (serial["sweep_urban_wage"] == 50000)
                   & (serial["scope"] == "county") & (serial["year"] == 2019)].set_index("metric")["value"]  # fmt: skip
     assert got["income_per_capita_mean"] == rows["income_per_capita_mean"]

@@ -5,27 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import run
-
-#: Every mechanism but the urban labour market off, no policy, stationary economy.
-HARRIS_TODARO = dict(
-    decision_rule="harris_todaro",
-    demography=False,
-    demand_feedback=False,
-    service_feedback=False,
-    family_pull=False,
-    network_effects=False,
-    entrepreneur_pull=False,
-    passive_return=False,
-    returnee_human_capital=False,
-    enterprises=False,
-    tie_rewiring=False,
-    informal_rental_share=0.0,
-    urban_wage_growth=0.0,
-    urban_jobs_growth=0.0,
-    urban_job_loss_shock=0.0,
-    initial_ventures_per_1000=0.0,
-    todaro_speed=1.0,
-)
+from experiments.harris_todaro import HARRIS_TODARO
 
 
 @pytest.mark.parametrize("seed, jobs_ratio", [(0, 0.5), (1, 0.5), (2, 0.4)])

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from rural_abm.experiment.scenario import ScenarioError, load, loads, parse_set
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+STUDIES = ("calibrate_", "sensitivity_")  # calibration and sensitivity files (tests/test_calibrate.py, test_sensitivity.py)
+SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if not p.name.startswith(STUDIES))
 
 SMALL = {
     "name": "small",
@@ -74,7 +75,8 @@ def test_extends_merges_parameters_key_by_key(tmp_path):
 def test_transition_variants_use_step_and_ramp_schedules():
     sc = load(ROOT / "scenarios" / "transition_variants.yaml")
     assert set(sc.variants) == {"keep_2021_2025", "stop_2021", "phase_out"}
-    assert sc.effect_year == 2030
+    assert sc.effect_year == 2021 and sc.effect_windows == ["2021-2025", "2026-2030"]
+    assert {"return_to_poverty_cum", "poor_households_cum"} <= set(sc.outputs)
     from rural_abm.model.schedules import parse_schedule
 
     ramp = parse_schedule(sc.variants["phase_out"][("policy", "poverty_transfer")])
@@ -121,6 +123,25 @@ def test_overrides_resize_a_scenario():
     assert sc.parameters["n_people"] == 400 and sc.replications == 2 and sc.seed == 9
     sc = load(SMALL, overrides={"variants.transfers.policy.poverty_transfer": 99})
     assert sc.variants["transfers"][("policy", "poverty_transfer")] == 99
+    assert sc.overrides == {"variants.transfers.policy.poverty_transfer": {"stated": 1500, "used": 99}}
+
+
+def test_overrides_record_the_stated_size_for_the_report():
+    sc = load(ROOT / "scenarios" / "policy_levers.yaml", overrides=parse_set(["n_people=2000", "replications=3"]))
+    assert sc.overrides == {"n_people": {"stated": 5000, "used": 2000}, "replications": {"stated": 10, "used": 3}}
+    assert sc.resolved()["overrides"] == sc.overrides
+    assert load(ROOT / "scenarios" / "policy_levers.yaml").overrides == {}
+
+
+def test_effect_windows_and_cumulative_outputs_are_checked():
+    sc = load(dict(SMALL, effect_windows=[2016, "2015-2017", [2016, 2017]], outputs=["resident", "return_to_poverty_cum"]))
+    assert sc.effect_windows == ["2016", "2015-2017", "2016-2017"] and sc.outputs == ["resident", "return_to_poverty_cum"]
+    with pytest.raises(ScenarioError) as err:
+        load(dict(SMALL, effect_windows=["2014-2016", "2017-2016", "soon"], outputs=["resident_cumm"]))
+    text = str(err.value)
+    assert "effect_windows[0]: found '2014-2016'" in text and "simulated years 2015-2018" in text
+    assert "effect_windows[1]" in text and "FIRST <= LAST" in text and "effect_windows[2]: found 'soon'" in text
+    assert "outputs[0]: found 'resident_cumm'" in text and "<metric>_cum" in text
 
 
 # ------------------------------------------------------------------ bad input

@@ -31,6 +31,12 @@ from . import store
 from .errors import ArgumentError, BatchError, BatchInterrupted, StoreError, check_count
 from .scenario import RunSpec, Scenario, canonical_json, sweep_column
 
+#: Said when worker processes die at start: the usual cause is a script without the main guard.
+POOL_HINT = (
+    "in a script, call it under `if __name__ == \"__main__\":` (worker processes import the script again), "
+    "or use workers=1"
+)
+
 
 # ---------------------------------------------------------------- one run
 def sweep_kinds(scenario: Scenario) -> dict[str, str]:
@@ -242,6 +248,8 @@ def run_batch(
     progress: bool = True,
     dask_processes: bool = True,
     stream=None,
+    resume_hint: str = "--resume",
+    shared_store: bool = False,
 ) -> BatchResult:
     """Run every spec of ``scenario`` not yet in ``out`` and write results.parquet.
 
@@ -251,6 +259,11 @@ def run_batch(
     ('tcp://host:8786'). Without ``resume`` an output folder that already
     holds finished runs is refused (nothing is overwritten); with it, a folder
     of another scenario is refused (StoreError naming what changed).
+    ``resume_hint``: how messages name the resume switch ('--resume' on the
+    command line, 'resume=True' from Python). ``shared_store``: ``out`` is a
+    content-keyed run store that successive batches of different scenarios
+    share (calibration): resuming another scenario there is allowed, and the
+    manifest and results.parquet then describe the latest batch.
 
     Everything is checked before the first run: the arguments (ArgumentError),
     that ``out`` can be written, that no other process writes it (StoreError),
@@ -269,8 +282,11 @@ def run_batch(
     with store.folder_lock(out, "rural-abm run"), stop_on_signals(), contextlib.ExitStack() as stack:
         present = store.stored_keys(out)
         if present and not resume:
-            raise BatchError(f"{out}: holds {len(present)} finished run(s) already; use --resume to continue that batch, or choose another --out")
-        if resume:
+            raise BatchError(
+                f"{out}: holds {len(present)} finished run(s) already; use {resume_hint} to continue that batch, "
+                f"or choose another {'--out' if resume_hint.startswith('--') else 'out folder'}"
+            )
+        if resume and not shared_store:
             _check_resumable(out, manifest, note)
         wanted = set(present)
         done, damaged = store.sort_runs(out, [s.key for s in specs if s.key in wanted])
@@ -313,12 +329,12 @@ def run_batch(
                     else:
                         finish(spec, df)
             else:
-                _run_pool(todo, kinds, workers, out, finish)
+                _run_pool(todo, kinds, workers, out, finish, resume_hint)
         except BatchInterrupted as err:
             raise BatchInterrupted(err.signum, kept[0]) from None
         if failures:
             lines = "\n  - ".join(f"{s.variant} {point_label(s.point)} replication {s.replication} ({s.key}): {e}" for s, e in failures[:20])
-            raise BatchError(f"{len(failures)} run(s) failed (finished runs are kept; rerun with --resume):\n  - {lines}")
+            raise BatchError(f"{len(failures)} run(s) failed (finished runs are kept; rerun with {resume_hint}):\n  - {lines}")
         store.write_results(out, [s.key for s in specs], store.scenario_hash(manifest["scenario"], manifest["runs"]))
     return BatchResult(out, scenario, specs, len(todo), skipped, time.monotonic() - started, failures)
 
@@ -340,7 +356,7 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_pool(todo, kinds, workers, out, finish) -> None:
+def _run_pool(todo, kinds, workers, out, finish, resume_hint: str = "--resume") -> None:
     pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=_pool_context(), initializer=_worker_init)
     try:
         pending = {pool.submit(execute_and_store, spec, kinds, out): spec for spec in todo}
@@ -358,7 +374,10 @@ def _run_pool(todo, kinds, workers, out, finish) -> None:
         raise
     pool.shutdown(wait=True)
     if lost:
-        raise BatchError(f"a worker process died (killed, or out of memory): {lost} run(s) not finished; finished runs are kept, rerun with --resume")
+        raise BatchError(
+            f"a worker process died (killed, or out of memory): {lost} run(s) not finished; finished runs are kept, "
+            f"rerun with {resume_hint} (if workers die at start: {POOL_HINT})"
+        )
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:

@@ -43,11 +43,16 @@ manifest.json (the scenario as resolved), runs/ (one file per finished run).
 REPORT_EXAMPLES = """examples:
   rural-abm report results/policy_levers
   rural-abm report results/policy_levers --partial     # an interrupted batch, marked as partial
+  rural-abm report results/transition_variants --effect-year 2026
+  rural-abm report results/transition_variants --window 2021-2025 --window 2026-2030
 
 Rebuilds summary.csv, timeseries.csv, figures/ and report.html/report.md from
-the results of a batch folder (for instance after a resumed run). Refuses (exit 2)
-a folder whose manifest, runs and results.parquet do not belong together, and
-names the missing runs of an incomplete batch.
+the results of a batch folder (for instance after a resumed run). --effect-year
+and --window read the effects in another year or over other windows from the
+stored runs, without rerunning: a window reads a metric as its mean over the
+years and a <metric>_cum output as its sum. Refuses (exit 2) a folder whose
+manifest, runs and results.parquet do not belong together, and names the
+missing runs of an incomplete batch.
 """
 
 
@@ -88,6 +93,8 @@ def add_commands(subparsers) -> None:
     )  # fmt: skip
     p.add_argument("dir", help="output folder of `rural-abm run`")
     p.add_argument("--partial", action="store_true", help="report an incomplete batch (marked as partial on the page)")
+    p.add_argument("--effect-year", type=int, default=None, metavar="YEAR", help="read effects in this year instead of the scenario's effect year")
+    p.add_argument("--window", action="append", default=None, metavar="FIRST-LAST", help="read effects over this window (repeatable; replaces the scenario's effect_windows)")
     p.set_defaults(func=cmd_report)
 
     s = subparsers.add_parser(
@@ -154,7 +161,8 @@ def cmd_validate(args) -> int:
     if sc.sweep:
         print(f"  sweep: {len(points)} points over {', '.join(sc.sweep)}")
     print(f"  replications: {sc.replications}, seed {sc.seed}; {n} runs of {sc.parameters.get('n_people', 'default')} persons")
-    print(f"  years {sc.start_year}-{sc.start_year + sc.n_years - 1}, effects read in {sc.effect_year}: {', '.join(sc.outputs)}")
+    readings = ", ".join([str(sc.effect_year), *sc.effect_windows])
+    print(f"  years {sc.start_year}-{sc.start_year + sc.n_years - 1}, effects read in {readings}: {', '.join(sc.outputs)}")
     return 0
 
 
@@ -162,6 +170,7 @@ def cmd_validate(args) -> int:
 def cmd_run(args) -> int:
     from .batch import run_batch
     from .report import write_report
+    from .store import read_manifest
 
     sc = _load(args)
     out = Path(args.out) if args.out else Path("results") / sc.name
@@ -170,22 +179,22 @@ def cmd_run(args) -> int:
     if args.no_report:
         return 0
     rep = write_report(out)
-    _print_effects(rep.summary, sc.baseline)
+    _print_effects(rep.summary, read_manifest(out)["scenario"])
     _err(f"rural-abm run: wrote {rep.paths['summary']}, {rep.paths['timeseries']}, {len(rep.figures)} figures and {rep.paths['html']}")
     return 0
 
 
 @_guard
 def cmd_report(args) -> int:
-    from .report import write_report
-    from .store import MANIFEST
+    from .report import with_readings, write_report
+    from .store import MANIFEST, read_manifest
 
     out = Path(args.dir)
     if not (out / MANIFEST).is_file():
         _err(f"rural-abm report: {out}: found no {MANIFEST}; allowed: an output folder of `rural-abm run`")
         return 2
-    rep = write_report(out, partial=args.partial)
-    _print_effects(rep.summary, rep.summary["variant"].iloc[0] if len(rep.summary) else "")
+    rep = write_report(out, effect_year=args.effect_year, windows=args.window, partial=args.partial)
+    _print_effects(rep.summary, with_readings(read_manifest(out), args.effect_year, args.window)["scenario"])
     _err(f"rural-abm report: wrote {rep.paths['summary']}, {rep.paths['timeseries']}, {len(rep.figures)} figures and {rep.paths['html']}")
     return 0
 
@@ -200,16 +209,14 @@ def cmd_schema(args) -> int:
     return 0
 
 
-def _print_effects(summary, baseline: str) -> None:
-    import pandas as pd
+def _print_effects(summary, scenario: dict) -> None:
+    """The report's findings on stdout: per output, one line per reading (the full table is in summary.csv)."""
+    from .findings import findings
 
-    eff = summary[summary["variant"] != baseline]
-    if eff.empty:
-        eff = summary
-    cols = ["variant", "point", "output", "mean", "effect", "effect_ci_low", "effect_ci_high", "relative_change", "extra_cost_cum"]
-    cols = [c for c in cols if c in eff and not (c == "point" and not eff["point"].astype(bool).any())]
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 200):
-        print(eff[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    for f in findings(summary, scenario):
+        print(f"{f.title} ({f.meaning})")
+        for lead in f.leads:
+            print(f"  - {lead}")
 
 
 def main(argv=None) -> int:

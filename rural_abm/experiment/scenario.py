@@ -59,6 +59,7 @@ from pydantic import ValidationError
 from rural_abm.model import registry
 from rural_abm.model.schedules import Schedule
 
+from .readings import check_reading
 from .scenario_input import InputRefused, parse_text, plain, read_file
 from .scenario_schema import (
     DEFAULT_SEED,
@@ -161,6 +162,14 @@ def _parse(read, label: str, problems: list[Problem], from_file: str = "", from_
     return doc
 
 
+def _read_yaml(path: Path, problems: list[Problem], label: str, from_file: str, from_key: str):
+    """The mapping in scenario file ``path`` (within the reading limits), or None after recording a problem."""
+    return _parse(lambda: read_file(path), label, problems, from_file, from_key)
+
+
+_did_you_mean = did_you_mean  # the name other modules of the package import
+
+
 class _Found(str):
     """A description of what was found, shown without quotes."""
 
@@ -188,7 +197,7 @@ def _merge(parent: dict, child: dict, origin: dict, child_label: str) -> dict:
 
 def _load_chain(path: Path, problems: list[Problem], origin: dict, chain: tuple, from_file: str, from_key: str):
     label = str(path)
-    doc = _parse(lambda: read_file(path), label, problems, from_file, from_key)
+    doc = _read_yaml(path, problems, label, from_file, from_key)
     if doc is None:
         return None
     parent = {}
@@ -284,6 +293,8 @@ class Scenario:
     effect_year: int
     outputs: list
     document: dict = field(default_factory=dict)  # the merged document, as resolved
+    effect_windows: list = field(default_factory=list)  # further readings, labels '2025' / '2021-2025'
+    overrides: dict = field(default_factory=dict)  # key path -> {"stated": file value, "used": --set value}
 
     # -- grid
     def sweep_points(self) -> list[tuple]:
@@ -339,6 +350,8 @@ class Scenario:
             "seed": self.seed,
             "effect_year": self.effect_year,
             "outputs": list(self.outputs),
+            "effect_windows": list(self.effect_windows),
+            "overrides": dict(self.overrides),
             "start_year": self.start_year,
             "n_years": self.n_years,
         }
@@ -407,7 +420,7 @@ def run_count(n_points: int, n_variants: int, replications: int) -> int:
     return n_points * n_variants * replications
 
 
-def _validate(doc: dict, origin: dict, label: str, stem: str, max_runs: int) -> Scenario:
+def _validate(doc: dict, origin: dict, label: str, stem: str, max_runs: int = MAX_RUNS) -> Scenario:
     problems: list[Problem] = []
 
     def where(*path) -> str:
@@ -511,6 +524,7 @@ def _validate(doc: dict, origin: dict, label: str, stem: str, max_runs: int) -> 
     if not first <= effect_year <= last:
         allowed = f"a calendar year in [{first}, {last}] (simulated years)" if first <= last else "a simulated year (variants share no simulated year)"
         problems.append(Problem(where("effect_year"), "effect_year", doc.get("effect_year", MISSING), allowed))
+    effect_windows = _check_windows([] if "effect_windows" in bad else doc.get("effect_windows") or [], first, last, where("effect_windows"), problems)
 
     # every variant x point must be a valid model parameter set (cross-parameter rules)
     if not problems and not more:
@@ -544,7 +558,19 @@ def _validate(doc: dict, origin: dict, label: str, stem: str, max_runs: int) -> 
         effect_year=int(effect_year),
         outputs=outputs,
         document=doc,
+        effect_windows=effect_windows,
     )
+
+
+def _check_windows(raw: list, first: int, last: int, label: str, problems: list[Problem]) -> list[str]:
+    """effect_windows: labels of further readings ('2025', '2021-2025'), each within the simulated years."""
+    labels = []
+    for i, value in enumerate(raw):
+        try:
+            labels.append(check_reading(value, first, last).label)
+        except ValueError as err:
+            problems.append(Problem(label, f"effect_windows[{i}]", value, str(err).split("allowed: ", 1)[-1]))
+    return list(dict.fromkeys(labels))
 
 
 def _set_path(doc: dict, path: str, value, label: str, problems: list[Problem]) -> None:
@@ -641,9 +667,11 @@ def load(source, overrides=None, max_runs: int = MAX_RUNS) -> Scenario:
         origin = {k: (label if v == str(path.resolve()) else v) for k, v in origin.items()}
     else:
         raise ScenarioError([Problem("<input>", "", type(source).__name__, "a path to a YAML file or a dict")])
+    stated = {}
     if overrides:
         items = overrides.items() if isinstance(overrides, dict) else overrides
         for key, value in items:
+            stated.setdefault(key, _stated_value(doc, key))
             _set_path(doc, key, plain(value), label, problems)
             origin[(key.split(".")[0],)] = "command line (--set)"
     try:
@@ -652,7 +680,25 @@ def load(source, overrides=None, max_runs: int = MAX_RUNS) -> Scenario:
         raise ScenarioError(problems + err.problems, err.more) from None
     if problems:
         raise ScenarioError(problems)
+    scenario.overrides = {k: {"stated": canonical_json(v), "used": canonical_json(_stated_value(doc, k))} for k, v in stated.items()}
     return scenario
+
+
+def _stated_value(doc: dict, path: str):
+    """The value at an override's key path in the document (the model default when absent, None if unknown)."""
+    parts = path.split(".")
+    if len(parts) == 1 and parts[0] in TOP_KEYS and parts[0] not in SECTIONS:
+        return doc.get(parts[0], {"replications": 10}.get(parts[0]))
+    if parts[0] == "variants":
+        body = (doc.get("variants") or {}).get(parts[1]) if len(parts) > 1 else None
+        return body.get(".".join(parts[2:])) if isinstance(body, dict) else None
+    name = parts[-1]
+    reg = registry()
+    for section in SECTIONS:
+        body = doc.get(section)
+        if isinstance(body, dict) and name in body:
+            return body[name]
+    return reg[name].default if name in reg else None
 
 
 def loads(text: str, label: str = "<string>", max_runs: int = MAX_RUNS) -> Scenario:

@@ -24,13 +24,14 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, create_model, model_validator
 
 from rural_abm.model import registry
-from rural_abm.model.metrics import COUNTY_METRICS
 from rural_abm.model.schedules import FORMS
+
+from .readings import OUTPUT_NAMES, READING_HELP
 
 SCHEMA_VERSION = 1
 DEFAULT_SEED = 20240101
 MAX_REPLICATIONS = 100_000
-OUTPUTS = tuple(k for k in COUNTY_METRICS if k != "year")
+OUTPUTS = OUTPUT_NAMES  # county metrics and their sums <metric>_cum (experiment/readings.py)
 SECTIONS = ("parameters", "policy")
 STRICT = ConfigDict(extra="forbid", strict=True)
 MISSING = object()  # a key that is not there (shown as "nothing (the key is missing)")
@@ -51,7 +52,8 @@ TOP_KEYS = {
     "replications": f"an integer in [1, {MAX_REPLICATIONS}]",
     "seed": "an integer in [0, 2**63)",
     "effect_year": "a calendar year within the simulated years",
-    "outputs": "a list of county metrics",
+    "outputs": "a list of county metrics (or <metric>_cum: summed over the reading)",
+    "effect_windows": "a list of further readings: years (2025) or windows '2021-2025'",
 }
 
 
@@ -207,6 +209,10 @@ def document_model() -> type[BaseModel]:
         seed=(Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)], Field(default=DEFAULT_SEED, description=d["seed"])),
         effect_year=(int, Field(default=None, description=d["effect_year"] + "; default: the last simulated year")),
         outputs=(outputs, Field(default=None, description=d["outputs"])),
+        effect_windows=(list, Field(default=None, description=d["effect_windows"] + f"; each {READING_HELP}", json_schema_extra={"items": {"anyOf": [
+            {"type": "integer"}, {"type": "string", "pattern": r"^\s*\d{4}\s*(-\s*\d{4}\s*)?$"},
+            {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+        ]}})),
     )  # fmt: skip
 
 
@@ -309,9 +315,9 @@ def _problem_of(error: dict, label_of) -> tuple:
         return label, key_path(loc), found, allowed, hint
     top = loc[0] if loc else ""
     if top == "outputs" and kind == "literal_error":
-        return label, key_path(loc), found, "a county metric (rural_abm/model/metrics.py COUNTY_METRICS)", did_you_mean(found, OUTPUTS)
+        return label, key_path(loc), found, "a county metric (rural_abm/model/metrics.py COUNTY_METRICS) or <metric>_cum", did_you_mean(found, OUTPUTS)
     if top == "outputs":
-        return label, key_path(loc), found, "a non-empty list of county metrics: " + ", ".join(OUTPUTS), ""
+        return label, key_path(loc), found, "a non-empty list of county metrics (or <metric>_cum): " + ", ".join(o for o in OUTPUTS if not o.endswith("_cum")), ""
     if top == "variants" and len(loc) == 1:
         return label, "variants", found, TOP_KEYS["variants"] + " (at least one)", ""
     if top == "variants" and "[key]" in error["loc"]:

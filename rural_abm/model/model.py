@@ -70,7 +70,8 @@ class RuralModel(mesa.Model):
         self.village_metrics: dict = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _county_reporter(name) for name in metrics.COUNTY_METRICS},
-            agenttype_reporters={Village: {f"village_{name}": _village_reporter(name) for name in metrics.VILLAGE_METRICS}},
+            # "village": the village index, so batch_run rows name their village (AgentIDs count ventures too)
+            agenttype_reporters={Village: {"village": "index", **{f"village_{name}": _village_reporter(name) for name in metrics.VILLAGE_METRICS}}},
         )
 
     # ------------------------------------------------------------------ set-up
@@ -389,7 +390,6 @@ class RuralModel(mesa.Model):
         df = self.datacollector.get_agenttype_vars_dataframe(Village).reset_index()
         years = self.county_frame().index.to_numpy()
         df["year"] = years[df["Step"].to_numpy().astype(int) - 1]
-        df["village"] = df["AgentID"].map({v.unique_id: v.index for v in self.villages})
         df = df.drop(columns=["Step", "AgentID"]).rename(columns=lambda c: c.removeprefix("village_"))
         df = df.set_index(["year", "village"]).sort_index()
         df.attrs["units"] = dict(metrics.VILLAGE_METRICS)
