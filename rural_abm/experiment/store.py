@@ -197,6 +197,18 @@ def sort_runs(out: Path, keys) -> tuple[set, dict]:
     return good, damaged
 
 
+def finished_keys(out: Path) -> set[str]:
+    """Keys of the run files whose metadata carry their own key and a checksum (the data are checked when read)."""
+    done = set()
+    for key in stored_keys(out):
+        try:
+            run_checksum(out, key)
+        except DamagedRun:
+            continue
+        done.add(key)
+    return done
+
+
 def stored_keys(out: Path) -> list[str]:
     """Names of the run files in ``out`` (checked or not)."""
     folder = Path(out) / RUNS
