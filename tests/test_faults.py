@@ -30,7 +30,7 @@ DOC = {
     "name": "faults",
     "parameters": {"n_people": 400, "n_years": 4, "n_villages": 2},
     "variants": {"baseline": {}, "transfers": {"policy.poverty_transfer": 1500}},
-    "replications": 20,
+    "replications": 12,
     "seed": 4,
     "outputs": ["poverty_headcount_ratio"],
 }
@@ -93,12 +93,12 @@ def one_line(text: str) -> str:
 
 
 # ------------------------------------------------------------------ interruptions
-@pytest.mark.parametrize("how", ["SIGTERM to the batch", "SIGINT to the terminal group", "SIGKILL to the group"])
+@pytest.mark.parametrize("how", ["SIGTERM to the batch", "SIGINT to the terminal group"])
 def test_interrupted_batch_leaves_no_process_keeps_runs_and_resumes_exactly(how, scenario_file, reference, tmp_path, capsys):
     """Guards: signal handling (stop_on_signals + _stop_pool) stops workers, forkserver and resource tracker,
-    keeps every finished run whole, exits 143 / 130; after any stop (SIGKILL too, leaving a dead holder in .lock)
-    `report` refuses with the missing runs, `report --partial` marks the page, and `--resume` gives the
-    uninterrupted table."""
+    keeps every finished run whole, exits 143 / 130; after the stop `report` refuses with the missing runs,
+    `report --partial` marks the page, and `--resume` gives the uninterrupted table. (kill -9 of the whole
+    group, which leaves a dead holder in .lock, then --resume: tests/test_batch.py.)"""
     out = tmp_path / "out"
     proc = start_batch(scenario_file, out)
     try:
@@ -107,23 +107,20 @@ def test_interrupted_batch_leaves_no_process_keeps_runs_and_resumes_exactly(how,
         assert len(children) >= 3, "workers, forkserver and resource tracker expected"
         if how.startswith("SIGTERM"):
             os.kill(proc.pid, signal.SIGTERM)
-        elif how.startswith("SIGINT"):
-            os.killpg(proc.pid, signal.SIGINT)
         else:
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=60)
         _, alive = psutil.wait_procs(children, timeout=15)
         assert not alive, f"processes outlived the batch: {alive}"
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    expected = {"SIGTERM": 143, "SIGINT": 130, "SIGKILL": -signal.SIGKILL}[how.split()[0]]
-    assert proc.returncode == expected, proc.stderr.read()
-    if expected > 0:
-        assert "--resume" in proc.stderr.read()
+    err = proc.stderr.read()
+    assert proc.returncode == {"SIGTERM": 143, "SIGINT": 130}[how.split()[0]], err
+    assert "--resume" in err and "Traceback" not in err
     kept = store.stored_keys(out)
     good, damaged = store.sort_runs(out, kept)
-    assert kept and not damaged and len(good) < 40
+    assert kept and not damaged and len(good) < 24
 
     code, err = cli(capsys, "report", out)
     assert code == 2 and "runs missing" in one_line(err) and "--partial" in err

@@ -237,7 +237,9 @@ def key_path(loc) -> str:
 
 
 def _clean(loc) -> tuple:
-    return tuple(p for p in loc if not (isinstance(p, str) and (p.startswith(TAG) or p == "[key]")))
+    """The key path of an error location: union tags dropped, and the '[key]' marker of a bad mapping key."""
+    loc = tuple(loc[:-1]) if len(loc) > 1 and loc[-1] == "[key]" else tuple(loc)
+    return tuple(p for p in loc if not (isinstance(p, str) and p.startswith(TAG)))
 
 
 def _parameter_at(loc: tuple) -> tuple[str, int] | None:
@@ -320,7 +322,7 @@ def _problem_of(error: dict, label_of) -> tuple:
         return label, key_path(loc), found, "a non-empty list of county metrics (or <metric>_cum): " + ", ".join(o for o in OUTPUTS if not o.endswith("_cum")), ""
     if top == "variants" and len(loc) == 1:
         return label, "variants", found, TOP_KEYS["variants"] + " (at least one)", ""
-    if top == "variants" and "[key]" in error["loc"]:
+    if top == "variants" and error["loc"][-1] == "[key]" and len(error["loc"]) > 1:
         return label, "variants", found, "variant names: " + NAME_RULE, ""
     if top == "variants" and len(loc) == 2:
         return label, key_path(loc), found, "a mapping of key path -> value (or {} for no change)", ""
