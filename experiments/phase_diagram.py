@@ -4,7 +4,8 @@ A stationary village (no demography, no wage growth, urban jobs not binding,
 no policy) is started at a range of away shares and stepped one year: the
 mean over seeds of the share away after a year, F(x), is the mean-field map
 of the model. Where F(x) - x crosses zero from below is the tipping point
-(an unstable fixed point). The same village is then shocked from its low
+(an unstable fixed point). Both come from rural_abm.mean_field, which the
+teaching page shares. The same village is then shocked from its low
 state by outflow shocks of growing size and run for 50 years: villages pushed
 past the tipping point should stay hollow (end above it), the others recover.
 (Start shares above about 0.6 cannot be set directly: the age profile of
@@ -27,39 +28,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from rural_abm import RuralModel  # noqa: E402
+from rural_abm.mean_field import STATIONARY_VILLAGE, tipping_point  # noqa: E402, F401 - tipping_point: part of this script's API
+from rural_abm.mean_field import mean_field_map as village_map  # noqa: E402
 
-VILLAGE = dict(n_villages=1, n_people=3000, demography=False, urban_wage_growth=0.0, urban_jobs_ratio=4.0)
+VILLAGE = dict(STATIONARY_VILLAGE, n_people=3000)
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def mean_field_map(shares, seeds):
-    """Share away after one year, F(x), for villages started at away share x (means over seeds)."""
-    x, fx = [], []
-    for share in shares:
-        start, end = [], []
-        for seed in seeds:
-            m = RuralModel(rng=seed, initial_away_share=share, n_years=1, **VILLAGE)
-            start.append(_away_share(m))
-            m.step()
-            end.append(m.county["hollowing_index"])
-        x.append(np.mean(start))
-        fx.append(np.mean(end))
-    return np.array(x), np.array(fx)
-
-
-def _away_share(m) -> float:
-    per, p = m.persons, m.p
-    working = per.alive & (per.age >= p["working_age"]) & (per.age < p["elder_age"])
-    return float((working & (per.status == 1)).sum() / working.sum())
-
-
-def tipping_point(x, fx) -> float | None:
-    """Where F(x) - x turns from negative to positive (F crosses the diagonal from below)."""
-    d = fx - x
-    for i in range(len(d) - 1):
-        if d[i] < 0 <= d[i + 1]:
-            return float(x[i] - d[i] * (x[i + 1] - x[i]) / (d[i + 1] - d[i]))
-    return None
+    """Share away after one year, F(x), for this village started at away share x (means over seeds)."""
+    return village_map(shares, seeds, n_people=VILLAGE["n_people"])
 
 
 def shock_tipping_point(runs, spread: float = 0.2) -> float | None:
