@@ -38,7 +38,7 @@ from .network import HOUSEHOLD, URBAN, VILLAGE, SocialNetwork, household_ties, v
 from .parameters import resolve
 from .policies import FISCAL_HEADS, levers
 from .population import Households, Persons, Ventures
-from .streams import Streams, root_sequence
+from .streams import Streams, check_rng, root_sequence
 
 AGE_PYRAMID = Path(__file__).resolve().parent.parent / "data" / "age_pyramid.csv"
 
@@ -54,6 +54,7 @@ class RuralModel(mesa.Model):
 
     def __init__(self, rng=None, **params):
         p = resolve(**params)
+        check_rng(rng)
         super().__init__(rng=rng)
         self.p = p
         self.streams = Streams(root_sequence(rng if rng is not None else self.rng))
