@@ -87,15 +87,9 @@ def parameter_tables() -> str:
         out.append("| Parameter | Default | Unit | Allowed values | Meaning | Source |")
         out.append("|---|---|---|---|---|---|")
         for prm in prms:
-            if prm.source:
-                source = _cell(prm.source)
-            elif prm.kind == "bool":
-                source = "mechanism switch"
-            else:
-                source = "modelling choice"
             out.append(
                 f"| `{prm.name}` | {format_default(prm)} | {_cell(prm.unit) or '-'} | {_cell(allowed_values(prm))} "
-                f"| {_cell(prm.doc)} | {source} |"
+                f"| {_cell(prm.doc)} | {_cell(prm.source)} |"
             )
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -283,8 +283,10 @@ def page(fit: dict, cases, ht, pdg, facts, sens_table, sens_note, args, seconds)
         f"- Huichuan: with the package the fitted county meets {_names(res_h.table, True)} and misses "
         f"{_names(res_h.table, False)}. The county without the package reaches "
         f"{_names(res_h.table[res_h.table['contrast_pass']], True, 'contrast_pass') if res_h.table['contrast_pass'].any() else 'none of the figures'}"
-        " (last columns). Training placement (over 92% found jobs) is not a target: the model records no output of "
-        "trainees' jobs; `training_placement` = 0.92 is set from the source.",
+        " (last columns). Training placement is read as the share of trainees in work a year after training "
+        "(outputs `trained_last_year_employed` / `trained_last_year`); `training_placement` (0.92, from the same source) "
+        "is only the trainees' priority in the local hiring queue, so the realised share is bounded by local vacancies "
+        "and by the trainees who leave and find urban work.",
         "",
         "## 2. Out of sample: published figures the fit did not use",
         "",

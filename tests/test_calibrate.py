@@ -202,6 +202,8 @@ def test_catalogue_calibrations_are_valid_and_their_targets_are_the_published_fi
     assert values["returns per out-migrant, 2016-2018"] == pytest.approx(derived["returns_per_out_migrant"], abs=1e-3)
     assert values["share of returnees starting a business, 2016-2018"] == pytest.approx(derived["entrepreneur_share_of_returnees"], abs=1e-3)
     assert values["mean microloan per firm, 2016 (RMB)"] == TARGETS["huichuan_microloans_2016"]["derived"]["mean_loan_per_firm_rmb"]
+    placement = next(t for t in hui.targets if t.name.startswith("training placement"))
+    assert (placement.value, placement.side) == (TARGETS["returnee_training_2016"]["figures"]["found_jobs_share_min"], "at_least")
     assert hui.variant == "package" and hui.contrast == "baseline"
 
 

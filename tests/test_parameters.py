@@ -14,6 +14,12 @@ def test_every_parameter_documented_with_default_and_allowed_values():
         assert prm.allowed()
 
 
+def test_every_default_names_its_source_or_says_judgement():
+    """Guards the rule that no default is unexplained: each names a published source, a fit, or "judgement"."""
+    missing = [name for name, prm in registry().items() if not prm.source.strip()]
+    assert not missing, f"parameters.yaml entries without source: {missing}"
+
+
 def test_unknown_parameter_named_with_suggestion():
     with pytest.raises(ParameterError) as err:
         RuralModel(rng=1, urban_wag=40000)

@@ -55,6 +55,8 @@ COUNTY_METRICS = {
     "land_idle": "mu of contracted land not farmed",
     "service_level": "public-service level, resident-weighted mean (1 = full scale)",
     "trained": "persons trained this year",
+    "trained_last_year": "persons trained last year and still registered (the placement cohort)",
+    "trained_last_year_employed": "of trained_last_year: in work at the end of this year (local employee, venture founder or urban employed)",
     "loans_granted": "microloans granted this year (ventures funded)",
     "loans_disbursed": "RMB lent since the start (cumulative)",
     "loans_repaid": "RMB repaid since the start (cumulative)",
@@ -155,6 +157,8 @@ def compute(m) -> tuple[dict, dict]:
     rented_v = np.bincount(hh.village, hh.rented_out, minlength=V)
     idle_v = np.bincount(hh.village, m.idle_land, minlength=V)
     founders = ven.founder[act]
+    trained_last_year = alive & (per.trained_year == m.year - 1)
+    in_work = np.isin(per.occupation, (Occupation.LOCAL_EMPLOYEE, Occupation.ENTREPRENEUR, Occupation.URBAN_EMPLOYED))
     mean_income = mean_pc(counted)
 
     county = {
@@ -198,6 +202,8 @@ def compute(m) -> tuple[dict, dict]:
         "land_idle": float(idle_v.sum()),
         "service_level": float(np.average(m.service, weights=np.maximum(resident_v, 1e-9))),
         "trained": int(m.flows["trained"].sum()),
+        "trained_last_year": int(np.count_nonzero(trained_last_year)),
+        "trained_last_year_employed": int(np.count_nonzero(trained_last_year & in_work)),
         "loans_granted": int(m.flows["loans_granted"].sum()),
         "loans_disbursed": float(m.ledger["loans_disbursed"]),
         "loans_repaid": float(m.ledger["loans_repaid"]),

@@ -255,6 +255,7 @@ class RuralModel(mesa.Model):
         trainees = trainable & ~per.trained & (u < cover)
         per.skill[trainees] += p["training_skill_gain"]
         per.trained[trainees] = True
+        per.trained_year[trainees] = self.year
         per.placed[trainees & (u_place < p["training_placement"])] = True
         self.flows["trained"] += np.bincount(per.village[trainees], minlength=self.n_villages)
         self.fiscal["training"] += p["training_cost"] * np.count_nonzero(trainees)

@@ -61,6 +61,7 @@ class Persons(Table):
     mostly urban savings), years_away (years of urban work), employer
     (venture index or -1), household and village (indices). ``alive`` means
     alive and registered in the county (False after death or settling out).
+    trained_year is the calendar year of training (0: never trained).
     Kin links (families.py): spouse and parent (row index or -1); kin_draw is a
     fixed uniform that decides urban schooling at a given access share.
     """
@@ -79,6 +80,7 @@ class Persons(Table):
         "savings": (np.float64, 0.0),
         "trained": (np.bool_, False),
         "placed": (np.bool_, False),
+        "trained_year": (np.int16, 0),
         "spouse": (np.int32, -1),
         "parent": (np.int32, -1),
         "kin_draw": (np.float32, 1.0),
