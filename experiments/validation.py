@@ -41,11 +41,12 @@ import pandas as pd
 import yaml
 
 from rural_abm import RuralModel
-from rural_abm.experiment import run_scenario
+from rural_abm.experiment import load, run_scenario
 from rural_abm.experiment.analysis import paired_ci
 from rural_abm.experiment.calibrate import calibrate, load_calibration
 from rural_abm.experiment.sensitivity import load_sensitivity, run_sensitivity
 from rural_abm.model.codes import Occupation, Status
+from rural_abm.model.parameters import registry
 from harris_todaro import harris_todaro  # experiments/ is on the path when this script runs
 from phase_diagram import draw, phase_diagram
 
@@ -67,6 +68,34 @@ def fits(out: Path, budget: float, workers: int) -> dict:
 def unpinned(result) -> list[str]:
     ident = result.identification
     return list(ident.loc[ident["largest_change"] < 1, "parameter"])
+
+
+PROVENANCE = ("fitted", "from sources", "judgement")
+
+
+def provenance() -> pd.DataFrame:
+    """Every parameter's group and where its default comes from (parameters.yaml ``source``):
+    fitted (``fitted (FILE)``), judgement (``judgement...``) or from sources (anything else)."""
+    rows = []
+    for name, prm in registry().items():
+        text = prm.source.strip().lower()
+        kind = "fitted" if text.startswith("fitted") else "judgement" if text.startswith("judgement") else "from sources"
+        rows.append({"parameter": name, "group": prm.group, "provenance": kind, "source": prm.source})
+    return pd.DataFrame(rows)
+
+
+def provenance_table(prov: pd.DataFrame) -> list[str]:
+    """Markdown: per provenance, the number of defaults and which (judgement: counted by group)."""
+    lines = ["| default | parameters | which |", "|---|---|---|"]
+    for kind in PROVENANCE:
+        rows = prov[prov["provenance"] == kind]
+        if kind == "judgement":
+            which = ", ".join(f"{g} {n}" for g, n in rows["group"].value_counts().sort_index().items())
+            which = f"by group: {which} (docs/odd.md, section 7.0, gives each with its reason)" if len(rows) else "none"
+        else:
+            which = ", ".join(f"`{p}`" for p in rows["parameter"]) or "none"
+        lines.append(f"| {kind} | {len(rows)} | {which} |")
+    return lines
 
 
 # ---------------------------------------------------------------- 2. out of sample
@@ -114,6 +143,10 @@ def out_of_sample(county: pd.DataFrame) -> list[Case]:
              per_rep(lambda d: (d.loc[2024, "income_per_capita_mean"] / d.loc[2020, "income_per_capita_mean"]) ** 0.25 - 1),
              "NBS communiques", "as above"),
     ]  # fmt: skip
+    ratio = TARGETS["urban_income_series"]["derived"]["urban_rural_ratio"]
+    for year in (2015, 2024):
+        out.append(Case(f"urban-rural income ratio {year}", ratio[year], per_rep(lambda d, y=year: d.loc[y, "urban_rural_income_ratio"]),
+                        "NBS communiques", "national level; the fit used the path relative to 2015; a poor county lies above"))  # fmt: skip
     for year in (2016, 2017, 2018):
         out.append(Case(f"poverty incidence {year}", poverty[year], per_rep(lambda d, y=year: d.loc[y, "poverty_headcount_ratio"]),
                         "NBS communiques", "national; a poor county started several times higher, so should lie above"))  # fmt: skip
@@ -233,9 +266,48 @@ def _names(table: pd.DataFrame, passing: bool, column: str = "pass") -> str:
     return ", ".join(names) if names else "none"
 
 
+def county_defaults_fitted(res_c, prov: pd.DataFrame) -> bool:
+    """Whether every parameter the county fit names is a default marked fitted in parameters.yaml, at the fitted value."""
+    fitted = set(prov.loc[prov["provenance"] == "fitted", "parameter"])
+    reg = registry()
+    return all(k in fitted and np.isclose(reg[k].default, v, rtol=1e-6) for k, v in res_c.point.items())
+
+
+def package_holds_fit(res_h) -> bool:
+    """Whether scenarios/huichuan_package.yaml (variant package) sets the Huichuan fit's values."""
+    kw = load(ROOT / "scenarios" / "huichuan_package.yaml").params_for("package", ())
+    return all(k in kw and np.isclose(kw[k], v, rtol=1e-6) for k, v in res_h.point.items())
+
+
+def status_text(res_c, res_h, prov: pd.DataFrame) -> str:
+    county = ("the county's defaults in `parameters.yaml` are the values fitted in section 1 (marked \"fitted "
+              "(calibrate_county.yaml)\")" if county_defaults_fitted(res_c, prov) else
+              "the county's fitted values of section 1 are **not** the defaults in `parameters.yaml`")  # fmt: skip
+    package = ("`scenarios/huichuan_package.yaml` holds the Huichuan fit's values" if package_holds_fit(res_h) else
+               "`scenarios/huichuan_package.yaml` does **not** hold the Huichuan fit's values")  # fmt: skip
+    return f"**Status.** On the model as it is now: {county}; {package}."
+
+
+def tipping_text(pdg) -> str:
+    if pdg.tip is None or pdg.shocked_tip is None:
+        def found(t):
+            return f"{t:.3f}" if t is not None else "none found"
+
+        return (f"Mean-field tipping point: {found(pdg.tip)}; shocked villages' tipping point: {found(pdg.shocked_tip)} "
+                f"({len(pdg.runs)} shocked villages; `tests/test_phase_diagram.py` checks the two on its own set of runs).")  # fmt: skip
+    gap = abs(pdg.tip - pdg.shocked_tip)
+    return (f"Mean-field tipping point {pdg.tip:.3f}; shocked villages' tipping point {pdg.shocked_tip:.3f} (difference "
+            f"{gap:.3f}, {'within' if gap <= 0.1 else '**outside**'} the 0.1 that `tests/test_phase_diagram.py` allows on its "
+            "own smaller set of runs; with the feedback channels cut neither shows a tipping point). "
+            f"{pdg.agreement:.0%} of {len(pdg.runs)} shocked villages end on the side of the mean-field tipping point that "
+            "the map predicts.")  # fmt: skip
+
+
 def page(fit: dict, cases, ht, pdg, facts, sens_table, sens_note, args, seconds) -> str:
     cal_c, res_c = fit["calibrate_county"]
     cal_h, res_h = fit["calibrate_huichuan"]
+    prov = provenance()
+    defaults_fitted = county_defaults_fitted(res_c, prov)
     L = [
         "# Validation report",
         "",
@@ -245,10 +317,7 @@ def page(fit: dict, cases, ht, pdg, facts, sens_table, sens_note, args, seconds)
         f"--n-people {args.n_people}` ({seconds / 60:.0f} minutes on the shared 2-core machine). Every number on this page "
         "comes from that run; targets and their sources are in `rural_abm/data/targets.yaml`.",
         "",
-        "**Status.** The county is being reworked (social protection, growth, families, settlement). The fits below "
-        "ran on the current model with a short budget to show the machinery working; they are **not** the final fit, "
-        "and the model defaults in `parameters.yaml` are not yet set from them. Rerun this script (with a longer "
-        "`--budget`) once the new county has landed.",
+        status_text(res_c, res_h, prov),
         "",
         "## 1. Fit to published figures (`rural-abm calibrate`)",
         "",
@@ -270,23 +339,33 @@ def page(fit: dict, cases, ht, pdg, facts, sens_table, sens_note, args, seconds)
         free = unpinned(res)
         L += [f"Parameters these targets cannot pin down at the fitted point: {', '.join(f'`{p}`' for p in free) or 'none'}.", ""]
     L += [
-        "Reading the fit on the current model:",
+        "Reading the fit:",
         "",
-        "- One growth rate (`urban_wage_growth`) moves the urban wage, local wages and urban income together, while the "
-        "NBS series grew at different rates (rural income 6.4% a year, migrant wage about 3.8% in real terms, urban "
-        "income in between): the fit trades the income growth target against the wage path and the ratio path. "
-        "Separate growth of farm income and wages is part of the county rework.",
-        "- Poverty does not fall to zero by 2020 in the current model: there is no targeted poverty-alleviation "
-        "campaign or dibao yet (part of the county rework), so no economic parameter can meet the poverty targets."
-        if not res_c.table.loc[res_c.table["target"].str.startswith("poverty"), "pass"].all() else
-        "- The poverty targets are met.",
+        f"- County: the fit meets {_names(res_c.table, True)}; it misses {_names(res_c.table, False)}. The urban-rural "
+        "income ratio is fitted as its path relative to 2015 (the national ratio fell from 2.73 to 2.34); its level "
+        "is not a target, because the default county is a poor one, poorer than the national average (section 2 "
+        "shows the level against the national figure).",
         f"- Huichuan: with the package the fitted county meets {_names(res_h.table, True)} and misses "
         f"{_names(res_h.table, False)}. The county without the package reaches "
         f"{_names(res_h.table[res_h.table['contrast_pass']], True, 'contrast_pass') if res_h.table['contrast_pass'].any() else 'none of the figures'}"
         " (last columns). Training placement is read as the share of trainees in work a year after training "
         "(outputs `trained_last_year_employed` / `trained_last_year`); `training_placement` (0.92, from the same source) "
         "is only the trainees' priority in the local hiring queue, so the realised share is bounded by local vacancies "
-        "and by the trainees who leave and find urban work.",
+        "and by the trainees who leave and find urban work. A loan is the venture capital less the founder's own "
+        "funds, and every venture needs the same `venture_capital`: a larger capital means larger loans and fewer "
+        "founders who can fund the rest, so the mean-loan target and the share of returnees starting a business pull "
+        "against each other.",
+        "",
+        "### Where the defaults come from",
+        "",
+        "Every default in `rural_abm/model/parameters.yaml` names its source (docs/odd.md, section 7.0, shows them): "
+        "fitted by a calibration file, set from a published figure, or set by judgement.",
+        "",
+        *provenance_table(prov),
+        "",
+        "The targets cannot pin down the parameters that the identification tables above mark **no** (county: "
+        f"{', '.join(f'`{p}`' for p in unpinned(res_c)) or 'none'}; Huichuan: {', '.join(f'`{p}`' for p in unpinned(res_h)) or 'none'}), "
+        "nor any judgement parameter: none of them was fitted, and section 6 shows which of them move the outputs.",
         "",
         "## 2. Out of sample: published figures the fit did not use",
         "",
@@ -317,11 +396,7 @@ def page(fit: dict, cases, ht, pdg, facts, sens_table, sens_note, args, seconds)
         "",
         "![Mean-field map and shocked villages](figures/phase_diagram.png)",
         "",
-        f"Mean-field tipping point {pdg.tip:.3f}; shocked villages' tipping point {pdg.shocked_tip:.3f} (difference "
-        f"{abs(pdg.tip - pdg.shocked_tip):.3f}, {'within' if abs(pdg.tip - pdg.shocked_tip) <= 0.1 else '**outside**'} the 0.1 "
-        "that `tests/test_phase_diagram.py` allows on its own smaller set of runs; with the feedback channels cut neither "
-        f"shows a tipping point). {pdg.agreement:.0%} of {len(pdg.runs)} shocked villages end on "
-        "the side of the mean-field tipping point that the map predicts.",
+        tipping_text(pdg),
         "",
         "## 5. Stylized facts",
         "",
@@ -339,7 +414,8 @@ def page(fit: dict, cases, ht, pdg, facts, sens_table, sens_note, args, seconds)
         "## 6. Sensitivity (`rural-abm sensitivity scenarios/sensitivity_default.yaml`)",
         "",
         f"Morris elementary effects ({sens_note}) over ten behavioural and economic parameters, on the default county "
-        "(not yet the calibrated one), outputs read in 2030.",
+        f"({'its defaults are the fitted values of section 1' if defaults_fitted else 'not the fitted values of section 1'}), "
+        "outputs read in 2030.",
         "",
         "![Sensitivity](figures/sensitivity.png)",
         "",
