@@ -70,12 +70,13 @@ class DecidingPerson(Person):
         employee = s.resident[i] and occ == _EMPLOYEE
         own_workers = s.hh_workers[h] + (0 if farmer else 1)
         usable = s.land[h] - land.locked_land(p, s.rented_out[h], m.levers["tenure_security"])
-        farm_pw = economy.farm_income_per_worker(p, usable, own_workers, s.hh_helpers[h])
-        casual = p["local_casual_income"] * m.growth * s.demand[v]
-        wage = p["local_wage"] * m.growth
+        farm_pw = economy.farm_income_per_worker(p, usable, own_workers, s.hh_helpers[h], m.indices["farm"])
+        casual = p["local_casual_income"] * m.indices["local"] * s.demand[v]
+        wage = p["local_wage"] * m.indices["local"]
         income = decisions.expected_home_income(farm_pw, casual, wage, s.job_chance[v])
         if employee:
             income = np.maximum(wage, income)
+        income = income + m.support_per_resident[h]
         left_behind = float(s.hh_child[h]) + s.hh_elder[h]
         amenity = decisions.home_amenity(p, s.service[v], left_behind, m.levers["tenure_security"])
         self.home_income, self.amenity = income, amenity

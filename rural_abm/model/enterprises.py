@@ -125,8 +125,8 @@ def operate(m) -> None:
     _hire(m)
 
     employees = np.bincount(per.employer[per.employer >= 0], minlength=ven.n)[act]
-    value_added = p["value_added_per_job"] * m.growth * ven.productivity[act] * demand
-    wage = p["local_wage"] * m.growth
+    value_added = p["value_added_per_job"] * m.indices["local"] * ven.productivity[act] * demand
+    wage = p["local_wage"] * m.indices["local"]
     interest = p["microloan_interest_rate"] * ven.loan_balance[act]
     instalment = np.minimum(ven.loan_balance[act], ven.loan_principal[act] / p["microloan_term"])
     subsidy = lv["microloan_interest_subsidy"] * interest

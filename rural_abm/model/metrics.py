@@ -180,7 +180,7 @@ def compute(m) -> tuple[dict, dict]:
         "poverty_headcount_ratio": float(poor_v.sum() / max(res_hh_v.sum(), 1)),
         "return_to_poverty": int(m.flows["return_to_poverty"].sum()),
         "poor_households": int(np.count_nonzero(counted & hh.poor)),
-        "urban_rural_income_ratio": float(p["urban_income_per_capita"] * m.growth / mean_income) if mean_income > 0 else np.nan,
+        "urban_rural_income_ratio": float(p["urban_income_per_capita"] * m.indices["urban_income"] / mean_income) if mean_income > 0 else np.nan,
         "urban_employment_rate": float((away & (per.occupation == Occupation.URBAN_EMPLOYED)).sum() / max(away.sum(), 1)),
         "expected_urban_income": float(m.expected_employment * p["urban_wage"] * m.growth),
         "expected_home_income": m.mean_home_income,

@@ -58,6 +58,7 @@ class RuralModel(mesa.Model):
         self.year = p["start_year"] - 1
         self.levers = levers(p, p["start_year"])
         self.growth = 1.0
+        self.indices = economy.growth_indices(p, p["start_year"])
         self.ledger = {"loans_disbursed": 0.0, "loans_repaid": 0.0, "loans_written_off": 0.0}
         self._reset_flows()
         self._person_handles: dict[int, Person] = {}
@@ -139,13 +140,15 @@ class RuralModel(mesa.Model):
         enterprises._found(self, founders, np.zeros(len(founders)))
         self._update_villages()
         self.income = {c: np.zeros(n_hh) for c in accounting.COMPONENTS}
+        self.support_per_resident = np.zeros(n_hh)
 
     # ------------------------------------------------------------------ the year
     def step(self) -> None:
         """Simulate one calendar year (phases 1-8, see the module docstring)."""
         p = self.p
         self.year = p["start_year"] + self.steps - 1
-        self.growth = economy.growth_index(p, self.year)
+        self.indices = economy.growth_indices(p, self.year)
+        self.growth = self.indices["urban_wage"]
         self.levers = levers(p, self.year)  # 1. policy
         self._reset_flows()
         demography.step(self)  # 2. demography
@@ -183,6 +186,7 @@ class RuralModel(mesa.Model):
                  "returnee_ventures_born", "ventures_failed", "return_to_poverty", "trained", "loans_granted")
         self.flows = {k: np.zeros(self.n_villages, np.int64) for k in names}
         self.fiscal = dict.fromkeys(FISCAL_HEADS, 0.0)
+        self.protection: dict[str, int] = {}
 
     def _residents(self) -> int:
         per = self.persons
@@ -209,9 +213,9 @@ class RuralModel(mesa.Model):
         workers = np.bincount(hid[farmer], minlength=H)
         own_workers = workers[hid] + np.where(farmer, 0, 1)
         usable = hh.land - land.locked_land(p, hh.rented_out, self.levers["tenure_security"])
-        farm_pw = economy.farm_income_per_worker(p, usable[hid], own_workers, helpers[hid])
-        casual = p["local_casual_income"] * self.growth * self.demand[vil]
-        wage = p["local_wage"] * self.growth
+        farm_pw = economy.farm_income_per_worker(p, usable[hid], own_workers, helpers[hid], self.indices["farm"])
+        casual = p["local_casual_income"] * self.indices["local"] * self.demand[vil]
+        wage = p["local_wage"] * self.indices["local"]
         ven = self.ventures
         staff = np.bincount(ven.village[per.employer[per.employer >= 0]], minlength=V)
         openings = np.bincount(ven.village[ven.active], np.maximum(ven.target_jobs[ven.active], 0), minlength=V)
@@ -219,6 +223,7 @@ class RuralModel(mesa.Model):
         chance = np.minimum(1.0, np.maximum(staff, openings) / np.maximum(working_res, 1))
         income = expected_home_income(farm_pw, casual, wage, chance[vil])
         income = np.where(employee, np.maximum(wage, income), income)
+        income = income + self.support_per_resident[hid]  # support paid only to members living at home
         seekers = farmer | employee
         village_mean = np.bincount(vil[seekers], income[seekers], minlength=V) / np.maximum(np.bincount(vil[seekers], minlength=V), 1)
         if p["decision_rule"] == "harris_todaro":

@@ -10,7 +10,8 @@ from __future__ import annotations
 from .parameters import registry
 
 #: Fiscal cost heads, one per lever family (RMB per year each).
-FISCAL_HEADS = ("microloans", "training", "land_reform", "public_services", "entrepreneurship", "poverty_transfers")
+FISCAL_HEADS = ("microloans", "training", "land_reform", "public_services", "entrepreneurship", "poverty_transfers",
+                "pensions", "dibao", "poverty_campaign")
 
 
 def schedule_names() -> tuple[str, ...]:
