@@ -50,23 +50,25 @@ def urban_earnings(p: dict, skill: np.ndarray, growth: float) -> np.ndarray:
     return p["urban_wage"] * growth * np.power(np.maximum(skill, 0.05), premium)
 
 
-def demand_index(p: dict, resident_share: np.ndarray) -> np.ndarray:
-    """Local demand index of each village: (resident share / reference)^elasticity (1 when off)."""
+def demand_index(p: dict, scale: np.ndarray) -> np.ndarray:
+    """Local demand index of each village: (residents / reference residents)^elasticity (1 when off)."""
     if not p["demand_feedback"]:
-        return np.ones_like(resident_share)
-    return np.power(resident_share / p["reference_resident_share"], p["demand_elasticity"])
+        return np.ones_like(scale)
+    return np.power(scale, p["demand_elasticity"])
 
 
-def service_level(p: dict, resident_share: np.ndarray, investment: float) -> np.ndarray:
-    """Public-service level of each village (1 = full scale, no investment).
+def service_level(p: dict, scale: np.ndarray, investment: float, school_open: np.ndarray, clinic_open: np.ndarray) -> np.ndarray:
+    """Public-service level of each village (1 = full scale, no investment, school and clinic open).
 
-    Economies of scale: min(1, (resident share / reference)^elasticity);
-    investment (RMB per resident) adds effect * log(1 + investment / 500).
+    Economies of scale: min(1, (residents / reference residents)^elasticity),
+    less the loss of a merged school and of a merged clinic; investment
+    (RMB per resident) adds effect * log(1 + investment / 500).
     """
-    scale = np.ones_like(resident_share)
+    level = np.ones_like(scale)
     if p["service_feedback"]:
-        scale = np.minimum(1.0, np.power(resident_share / p["reference_resident_share"], p["service_scale_elasticity"]))
-    return scale + p["service_investment_effect"] * np.log1p(investment / 500.0)
+        level = np.minimum(1.0, np.power(scale, p["service_scale_elasticity"]))
+        level = level - p["school_closure_loss"] * ~school_open - p["clinic_closure_loss"] * ~clinic_open
+    return level + p["service_investment_effect"] * np.log1p(investment / 500.0)
 
 
 def farm_capacity(p: dict, workers: np.ndarray, elders: np.ndarray) -> np.ndarray:

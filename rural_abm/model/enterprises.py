@@ -119,7 +119,8 @@ def operate(m) -> None:
     _fit_park(m)
     act = np.flatnonzero(ven.active)
     sector_local = np.asarray(SECTOR_LOCAL_MARKET)[ven.sector[act]]
-    demand = 1.0 - sector_local + sector_local * m.demand[ven.village[act]]
+    outside = 1.0 - lv["urban_job_loss_shock"]  # outside markets shrink in an urban shock year
+    demand = (1.0 - sector_local) * outside + sector_local * m.demand[ven.village[act]]
     ven.target_jobs[act] = np.rint(p["jobs_per_venture"] * ven.productivity[act] * demand).astype(np.int32)
     _layoffs(m)
     _hire(m)
@@ -131,6 +132,7 @@ def operate(m) -> None:
     instalment = np.minimum(ven.loan_balance[act], ven.loan_principal[act] / p["microloan_term"])
     subsidy = lv["microloan_interest_subsidy"] * interest
     profit = value_added * (employees + 1) - wage * employees - 0.05 * ven.capital[act] - (interest - subsidy) - instalment
+    ven.revenue[act] = value_added * (employees + 1) / p["venture_value_added_share"]
     ven.profit[act] = profit
     ven.loan_balance[act] -= instalment
     m.ledger["loans_repaid"] += instalment.sum()

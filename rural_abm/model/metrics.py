@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import outputs
 from .codes import Occupation, ReturnKind, Status
 from .policies import FISCAL_HEADS
 
@@ -60,6 +61,7 @@ COUNTY_METRICS = {
     "loans_written_off": "RMB written off since the start (cumulative)",
     **{f"fiscal_{h}": f"RMB spent this year on {h.replace('_', ' ')}" for h in FISCAL_HEADS},
     "fiscal_total": "RMB spent this year on all levers",
+    **outputs.COUNTY,
 }
 
 #: Village outputs (one row per village per year).
@@ -76,7 +78,8 @@ VILLAGE_METRICS = {
     "land_rented": "mu",
     "land_idle": "mu",
     "service_level": "index (1 = full scale)",
-    "demand_index": "index (1 = reference resident share)",
+    "demand_index": "index (1 = reference residents)",
+    **outputs.VILLAGE,
 }
 
 
@@ -217,4 +220,5 @@ def compute(m) -> tuple[dict, dict]:
         "service_level": m.service.copy(),
         "demand_index": m.demand.copy(),
     }
-    return county, village
+    more_county, more_village = outputs.compute(m)
+    return {**county, **more_county}, {**village, **more_village}

@@ -15,7 +15,8 @@ A year (one ``step``) runs, in this order (docs/odd.md, "Process overview"):
 6. employers: urban vacancies (again, for this year's arrivals) and venture
    vacancies are filled; ventures
    produce, repay loans and may fail;
-7. accounting: land rental, household incomes, savings, poverty, transfers;
+7. accounting: land rental, household incomes, social protection, savings,
+   poverty, transfers; life events spend savings;
 8. metrics are computed and recorded by the DataCollector.
 """
 
@@ -27,7 +28,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import accounting, demography, economy, enterprises, land, metrics, migration
+from . import accounting, demography, economy, enterprises, land, life_events, metrics, migration, services
 from .agents import Enterprise, Person, Village
 from .codes import Occupation, ReturnKind, Status
 from .decisions import expected_home_income, home_amenity
@@ -138,6 +139,7 @@ class RuralModel(mesa.Model):
         cand = np.flatnonzero(was_away)
         founders = cand[np.argsort(-per.skill[cand], kind="stable")[:k]]
         enterprises._found(self, founders, np.zeros(len(founders)))
+        services.setup(self)
         self._update_villages()
         self.income = {c: np.zeros(n_hh) for c in accounting.COMPONENTS}
         self.support_per_resident = np.zeros(n_hh)
@@ -175,6 +177,7 @@ class RuralModel(mesa.Model):
         migration.urban_experience(self)
         enterprises.operate(self)
         accounting.step(self)  # 7. accounting
+        life_events.spend(self)
         self.fiscal["public_services"] += self.levers["public_service_investment"] * self._residents()
         self.county, self.village_metrics = metrics.compute(self)  # 8. metrics
         self.datacollector.collect(self)
@@ -187,19 +190,15 @@ class RuralModel(mesa.Model):
         self.flows = {k: np.zeros(self.n_villages, np.int64) for k in names}
         self.fiscal = dict.fromkeys(FISCAL_HEADS, 0.0)
         self.protection: dict[str, int] = {}
+        self.life_event_spending = 0.0  # RMB of savings spent on life events this year
 
     def _residents(self) -> int:
         per = self.persons
         return int(np.count_nonzero(per.alive & (per.status != Status.AWAY)))
 
     def _update_villages(self) -> None:
-        """Resident share of each village -> local demand index and public-service level."""
-        per = self.persons
-        registered = np.bincount(per.village[per.alive], minlength=self.n_villages)
-        resident = np.bincount(per.village[per.alive & (per.status != Status.AWAY)], minlength=self.n_villages)
-        self.resident_share = np.divide(resident, registered, out=np.zeros(self.n_villages), where=registered > 0)
-        self.demand = economy.demand_index(self.p, self.resident_share)
-        self.service = economy.service_level(self.p, self.resident_share, self.levers["public_service_investment"])
+        """Residents of each village -> local demand index, schools and clinics, public-service level."""
+        services.update(self, self.levers["public_service_investment"])
 
     def _home_values(self) -> tuple[np.ndarray, np.ndarray]:
         """Expected income at home (RMB/year) and home amenity (log units) of every person."""
