@@ -6,8 +6,14 @@ import pytest
 
 from conftest import run
 
+#: No social protection (pension, dibao, poverty campaign): "no policy" in the theory checks.
+NO_PROTECTION = dict(pension_minimum=0.0, pension_top_up=0.0, dibao_standard=0.0, poverty_registration=0.0,
+                     poverty_transfer=0.0, welfare_jobs=0.0, industry_support=0.0)
+
 #: Every mechanism but the urban labour market off, no policy, stationary economy.
 HARRIS_TODARO = dict(
+    **NO_PROTECTION,
+    life_events=False,
     decision_rule="harris_todaro",
     demography=False,
     demand_feedback=False,
@@ -21,10 +27,13 @@ HARRIS_TODARO = dict(
     tie_rewiring=False,
     informal_rental_share=0.0,
     urban_wage_growth=0.0,
+    local_wage_growth=0.0,
+    farm_income_growth=0.0,
     urban_jobs_growth=0.0,
     urban_job_loss_shock=0.0,
     initial_ventures_per_1000=0.0,
     todaro_speed=1.0,
+    local_casual_income=9000.0,  # home income high enough for an interior equilibrium (lower: all movable leave, a corner)
 )
 
 
@@ -44,8 +53,9 @@ def test_harris_todaro_limit(seed, jobs_ratio):
 
 #: A stationary village with no policy (no demography, no wage growth), starting in its low-outflow
 #: state, small in a large urban market (urban jobs do not bind, so only the village's own feedbacks act).
-VILLAGE = dict(n_villages=1, n_people=3000, n_years=50, demography=False, urban_wage_growth=0.0,
-               initial_away_share=0.3, urban_jobs_ratio=4.0, outflow_shock_year=2020)
+VILLAGE = dict(n_villages=1, n_people=3000, n_years=50, demography=False, urban_wage_growth=0.0, local_wage_growth=0.0, farm_income_growth=0.0,
+               initial_away_share=0.3, urban_jobs_ratio=4.0, outflow_shock_year=2020, **NO_PROTECTION,
+               local_casual_income=9000.0)  # a better-off village than the default county: its low-outflow state exists
 
 
 def _after_shock(share, seed):

@@ -17,7 +17,12 @@ def growth_index(p: dict, year: int) -> float:
 
 
 def growth_indices(p: dict, year: int) -> dict[str, float]:
-    """Real indices of ``year`` (1 in the start year): urban_wage, local, farm and urban_income."""
+    """Real indices of ``year`` (1 in the start year): urban_wage, local, farm and urban_income.
+
+    Local wages, farm income and urban income grow at their own rates up to
+    ``rural_catch_up_end`` (the years of the NBS series) and at the urban
+    wage's rate afterwards.
+    """
     t = year - p["start_year"]
     catch_up = min(max(p["rural_catch_up_end"] - p["start_year"], 0), max(t, 0))  # years of rural catch-up growth
     urban = growth_index(p, year)
@@ -26,7 +31,7 @@ def growth_indices(p: dict, year: int) -> dict[str, float]:
         "urban_wage": urban,
         "local": (1.0 + p["local_wage_growth"]) ** catch_up * after,
         "farm": (1.0 + p["farm_income_growth"]) ** catch_up * after,
-        "urban_income": (1.0 + p["urban_income_growth"]) ** t,
+        "urban_income": (1.0 + p["urban_income_growth"]) ** catch_up * after,
     }
 
 

@@ -29,8 +29,15 @@ def decide_starts(m, excluded: np.ndarray) -> np.ndarray:
     able = m.movable_residents() & ~excluded
     cand = np.flatnonzero(able)
     ties = m.network.count_tied_to(np.flatnonzero(m.founders()), per.n)[cand] if p["network_effects"] else 0.0
-    prob = decisions.start_probability(p, per.skill[cand], lv["startup_subsidy"], ties)
+    prob = decisions.start_probability(p, per.skill[cand], lv["startup_subsidy"], ties, park_places(m)[per.village[cand]])
     return fund_starts(m, cand[u_start[cand] < prob], u_queue)
+
+
+def park_places(m) -> np.ndarray:
+    """Whether each village's industrial park has a free place (bool per village)."""
+    ven = m.ventures
+    used = np.bincount(ven.village[ven.active & ven.in_park], minlength=m.n_villages)
+    return used < int(m.levers["industrial_park"])
 
 
 def fund_starts(m, cand: np.ndarray, u_queue: np.ndarray) -> np.ndarray:
@@ -48,7 +55,9 @@ def fund_starts(m, cand: np.ndarray, u_queue: np.ndarray) -> np.ndarray:
     own = np.maximum(per.savings[cand], 0.0) + household_part + lv["startup_subsidy"]
     need = np.maximum(capital - own, 0.0)
     eligible = _loan_eligible(m, cand)
-    wants_loan = (need > 0) & eligible & (need <= lv["microloan_max"])
+    # the lender asks own funds against the share of the loan the guarantee does not cover
+    secured = own >= p["loan_collateral_share"] * (1.0 - lv["microloan_guarantee"]) * need
+    wants_loan = (need > 0) & eligible & secured & (need <= lv["microloan_max"])
     loan = np.zeros(len(cand))
     q = np.flatnonzero(wants_loan)
     q = q[np.argsort(u_queue[cand[q]])]

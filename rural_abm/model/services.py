@@ -10,9 +10,12 @@ registered persons who are home:
   less ``school_closure_loss`` once the village school has been merged away
   and ``clinic_closure_loss`` once the clinic has, plus the investment effect.
   A school closes for good when its pupils (resident children of
-  ``school_entry_age`` or more) fall below ``school_min_pupils``, a clinic
-  when residents fall below ``clinic_min_residents``; public-service
-  investment holds consolidation off by dividing both thresholds by
+  ``school_entry_age`` or more) fall below ``school_closure_share`` of its
+  pupils at the start, a clinic when residents fall below
+  ``clinic_closure_share`` of the residents at the start (thresholds are
+  relative to the village's own start, so that a small test county and a
+  large one consolidate alike); public-service investment holds
+  consolidation off by dividing both thresholds by
   1 + ``consolidation_hold`` x log(1 + investment / 500).
 
 Ageing alone changes neither the count of residents nor (before children
@@ -36,10 +39,13 @@ def counts(m) -> tuple[np.ndarray, np.ndarray]:
 
 
 def setup(m) -> None:
-    """Reference residents of each village, and its school and clinic (open if above the thresholds)."""
-    per = m.persons
+    """Reference residents, school and clinic thresholds of each village (schools and clinics open at the start)."""
+    p, per = m.p, m.persons
     registered = np.bincount(per.village[per.alive], minlength=m.n_villages)
-    m.reference_residents = np.maximum(m.p["reference_resident_share"] * registered, 1.0)
+    m.reference_residents = np.maximum(p["reference_resident_share"] * registered, 1.0)
+    residents, pupils = counts(m)
+    m.school_threshold = p["school_closure_share"] * pupils
+    m.clinic_threshold = p["clinic_closure_share"] * residents
     m.school_open = np.ones(m.n_villages, bool)
     m.clinic_open = np.ones(m.n_villages, bool)
 
@@ -50,8 +56,8 @@ def update(m, investment: float) -> None:
     residents, pupils = counts(m)
     if p["service_feedback"]:
         hold = 1.0 + p["consolidation_hold"] * np.log1p(investment / 500.0)
-        m.school_open &= pupils * hold >= p["school_min_pupils"]
-        m.clinic_open &= residents * hold >= p["clinic_min_residents"]
+        m.school_open &= pupils * hold >= m.school_threshold
+        m.clinic_open &= residents * hold >= m.clinic_threshold
     scale = residents / m.reference_residents
     m.demand = economy.demand_index(p, scale)
     m.service = economy.service_level(p, scale, investment, m.school_open, m.clinic_open)
