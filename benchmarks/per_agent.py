@@ -70,7 +70,7 @@ class DecidingPerson(Person):
         employee = s.resident[i] and occ == _EMPLOYEE
         own_workers = s.hh_workers[h] + (0 if farmer else 1)
         usable = s.land[h] - land.locked_land(p, s.rented_out[h], m.levers["tenure_security"])
-        farm_pw = economy.farm_income_per_worker(p, usable + s.rentable[v], own_workers, s.hh_helpers[h], m.indices["farm"])
+        farm_pw = economy.farm_income_per_worker(p, usable, own_workers, s.hh_helpers[h], m.indices["farm"])
         casual = p["local_casual_income"] * m.indices["local"] * s.demand[v]
         wage = p["local_wage"] * m.indices["local"]
         income = decisions.expected_home_income(farm_pw, casual, wage, s.job_chance[v])
@@ -237,7 +237,6 @@ class PerAgentModel(RuralModel):
             founder[int(ven.founder[k])] = 1
         s.hh_workers, s.hh_helpers, s.hh_child, s.hh_elder = workers, helpers, child, elder
         s.job_chance = [min(1.0, max(staff[v], openings[v]) / max(working_res[v], 1)) for v in range(V)]
-        s.rentable = land.rentable_per_worker(p, self.levers["land_reform"], self.idle_land, hh.village, np.array(working_res)).tolist()
         s.park_place = enterprises.park_places(self).tolist()
         s.founder = founder
         s.returnee_founder = [f and st == _RETURNED for f, st in zip(founder, s.status)]

@@ -143,13 +143,13 @@ def test_catalogue_scenario_runs_reduced(name, tmp_path):
 
 
 def test_policy_levers_costs_are_roughly_equal(tmp_path):
-    """The equal-cost design of policy_levers.yaml holds within a factor 1.6 (land reform and microloans
-    are capped by nature and excluded); reduced replications, so only a rough check."""
+    """The equal-cost design of policy_levers.yaml holds within a factor 1.6 (land reform, microloans and
+    monitoring are capped by nature and excluded); reduced replications, so only a rough check."""
     res = run_scenario(ROOT / "scenarios" / "policy_levers.yaml", tmp_path, workers=2, overrides={"replications": 3}, report=False)
     cost = res.summary.drop_duplicates("variant").set_index("variant")["extra_cost_cum"]
-    equal = cost.drop(["baseline", "land_reform", "microloans"])
+    equal = cost.drop(["baseline", "land_reform", "microloans", "monitoring"])
     assert equal.max() / equal.min() < 1.6, equal.to_dict()
-    assert cost["land_reform"] < equal.min() and cost["microloans"] < equal.min()
+    assert max(cost["land_reform"], cost["microloans"], cost["monitoring"]) < equal.min()
 
 
 @pytest.fixture(scope="module")

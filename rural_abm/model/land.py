@@ -23,18 +23,6 @@ def locked_land(p: dict, rented_out_last_year: np.ndarray, tenure_security: floa
     return rented_out_last_year * p["rental_lock"] * (1.0 - tenure_security)
 
 
-def rentable_per_worker(p: dict, land_reform: float, idle, household_village, working_residents) -> np.ndarray:
-    """Land (mu) per working-age resident of each village that a reformed rental market could place with them.
-
-    Last year's idle land of the village, times the share the market places
-    beyond informal renting (0 without reform), over its working-age
-    residents: the land a person at home could rent in to farm at scale.
-    """
-    placed = max(land_reform - p["informal_rental_share"], 0.0)
-    idle_v = np.bincount(household_village, idle, minlength=len(working_residents))
-    return placed * idle_v / np.maximum(working_residents, 1)
-
-
 def allocate(p: dict, land_reform: float, land, locked, workers, elders, village, n_villages, venture_village, venture_demand):
     """Clear each village's rental market.
 

@@ -143,7 +143,6 @@ class RuralModel(mesa.Model):
         self._update_villages()
         self.income = {c: np.zeros(n_hh) for c in accounting.COMPONENTS}
         self.support_per_resident = np.zeros(n_hh)
-        self.idle_land = np.zeros(n_hh)
 
     # ------------------------------------------------------------------ the year
     def step(self) -> None:
@@ -212,15 +211,14 @@ class RuralModel(mesa.Model):
         helpers = np.bincount(hid[resident & (((occ == Occupation.ELDER) & (per.age < 75)) | employee)], minlength=H)
         workers = np.bincount(hid[farmer], minlength=H)
         own_workers = workers[hid] + np.where(farmer, 0, 1)
-        working_res = np.bincount(vil[resident & (per.age >= p["working_age"]) & (per.age < p["elder_age"])], minlength=V)
         usable = hh.land - land.locked_land(p, hh.rented_out, self.levers["tenure_security"])
-        rentable = land.rentable_per_worker(p, self.levers["land_reform"], self.idle_land, hh.village, working_res)
-        farm_pw = economy.farm_income_per_worker(p, usable[hid] + rentable[vil], own_workers, helpers[hid], self.indices["farm"])
+        farm_pw = economy.farm_income_per_worker(p, usable[hid], own_workers, helpers[hid], self.indices["farm"])
         casual = p["local_casual_income"] * self.indices["local"] * self.demand[vil]
         wage = p["local_wage"] * self.indices["local"]
         ven = self.ventures
         staff = np.bincount(ven.village[per.employer[per.employer >= 0]], minlength=V)
         openings = np.bincount(ven.village[ven.active], np.maximum(ven.target_jobs[ven.active], 0), minlength=V)
+        working_res = np.bincount(vil[resident & (per.age >= p["working_age"]) & (per.age < p["elder_age"])], minlength=V)
         chance = np.minimum(1.0, np.maximum(staff, openings) / np.maximum(working_res, 1))
         income = expected_home_income(farm_pw, casual, wage, chance[vil])
         income = np.where(employee, np.maximum(wage, income), income)
