@@ -31,10 +31,11 @@ def spend(m) -> None:
     H = hh.n
     alive = per.alive
     rng = m.streams.get("demography", m.year, 5)
-    u_wed, u_house = rng.random(per.n), rng.random(H)
+    u_house = rng.random(H)
     pupils = alive & (per.occupation == Occupation.CHILD) & (per.age >= p["school_entry_age"])
     cost = np.bincount(per.household[pupils], minlength=H) * p["education_cost"]
-    weds = alive & (per.age == p["wedding_age"]) & (u_wed < p["wedding_rate"])
+    turning = np.flatnonzero(alive & (per.age == p["wedding_age"]))
+    weds = turning[rng.random(len(turning)) < p["wedding_rate"]]
     cost += np.bincount(per.household[weds], minlength=H) * p["wedding_cost"]
     own = np.maximum(per.savings, 0.0) * alive
     members = np.bincount(per.household, own, minlength=H)
@@ -44,5 +45,6 @@ def spend(m) -> None:
     from_household = np.minimum(paid, np.maximum(hh.savings, 0.0))
     hh.savings[:] -= from_household
     share = np.divide(paid - from_household, members, out=np.zeros(H), where=members > 0)
-    per.savings[:] -= own * share[per.household]
+    payers = np.flatnonzero((share > 0)[per.household] & alive)  # members of households that draw on personal savings
+    per.savings[payers] -= own[payers] * share[per.household[payers]]
     m.life_event_spending = float(paid.sum())

@@ -220,5 +220,5 @@ def compute(m) -> tuple[dict, dict]:
         "service_level": m.service.copy(),
         "demand_index": m.demand.copy(),
     }
-    more_county, more_village = outputs.compute(m)
+    more_county, more_village = outputs.compute(m, county)
     return {**county, **more_county}, {**village, **more_village}

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .codes import Occupation, Status
-
 #: County outputs: name -> unit and meaning.
 COUNTY = {
     "pension_recipients": "persons receiving the residents' basic pension this year",
@@ -25,7 +23,7 @@ COUNTY = {
     "clinics_open": "villages whose clinic is still open",
     "urban_jobs": "urban jobs open to the county's migrants this year (job stock)",
     "migrant_unemployment_rate": "share of migrants away without urban work at the end of the year",
-    "household_savings_median": "RMB per household (median over households with living members; household savings)",
+    "household_savings_median": "RMB per household (median over households with resident members; household savings)",
     "life_event_spending": "RMB of savings spent this year on house building, weddings and education",
     "venture_profit_median": "RMB per active venture per year (median profit after debt service)",
     "venture_profit_margin_median": "share of revenue (median over active ventures of profit / revenue)",
@@ -39,14 +37,13 @@ VILLAGE = {
 }
 
 
-def compute(m) -> tuple[dict, dict]:
-    """County and village values of the outputs above for this year."""
-    per, hh, ven, V = m.persons, m.households, m.ventures, m.n_villages
-    away = per.alive & (per.status == Status.AWAY)
+def compute(m, county: dict) -> tuple[dict, dict]:
+    """County and village values of the outputs above for this year (``county``: the other county outputs)."""
+    hh, ven, V = m.households, m.ventures, m.n_villages
     residents = m.residents_per_household
     filed = hh.registered_poor & (residents > 0)
     below = filed & (m.household_income < m.p["poverty_line"] * residents)
-    members = np.bincount(per.household[per.alive], minlength=hh.n)
+    home = residents > 0
     act = ven.active
     county = {
         "pension_recipients": m.protection.get("pension_recipients", 0),
@@ -60,8 +57,8 @@ def compute(m) -> tuple[dict, dict]:
         "schools_open": int(m.school_open.sum()),
         "clinics_open": int(m.clinic_open.sum()),
         "urban_jobs": float(m.urban_jobs),
-        "migrant_unemployment_rate": float((away & (per.occupation == Occupation.URBAN_UNEMPLOYED)).sum() / max(away.sum(), 1)),
-        "household_savings_median": float(np.median(hh.savings[members > 0])) if (members > 0).any() else 0.0,
+        "migrant_unemployment_rate": 1.0 - county["urban_employment_rate"] if county["away"] else 0.0,
+        "household_savings_median": float(np.median(hh.savings[home])) if home.any() else 0.0,
         "life_event_spending": float(m.life_event_spending),
         "venture_profit_median": float(np.median(ven.profit[act])) if act.any() else float("nan"),
         "venture_profit_margin_median": float(np.median(ven.profit[act] / np.maximum(ven.revenue[act], 1.0))) if act.any() else float("nan"),

@@ -63,7 +63,8 @@ def campaign_support(m, residents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     p, hh, lv = m.p, m.households, m.levers
     filed = hh.registered_poor & (residents > 0)
     transfer = np.where(filed, lv["poverty_transfer"] * residents, 0.0)
-    able = filed & able_at_home(m)
+    working_support = (lv["welfare_jobs"] > 0 or lv["industry_support"] > 0) and filed.any()
+    able = filed & able_at_home(m) if working_support else np.zeros(hh.n, bool)
     u = m.streams.get("policy", m.year, 1).random(hh.n)
     posts = able & (u < lv["welfare_jobs"])
     earned = np.where(posts, p["welfare_job_wage"], 0.0) + np.where(able, lv["industry_support"], 0.0)
