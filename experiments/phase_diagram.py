@@ -29,7 +29,7 @@ from rural_abm import RuralModel  # noqa: E402
 
 #: The stationary village of tests/test_equilibria.py: no growth, no social protection, better off than the default county.
 VILLAGE = dict(n_villages=1, n_people=3000, demography=False, urban_wage_growth=0.0, local_wage_growth=0.0,
-               farm_income_growth=0.0, urban_jobs_ratio=4.0, local_casual_income=9000.0, pension_minimum=0.0,
+               farm_income_growth=0.0, urban_jobs_ratio=4.0, local_casual_income=9500.0, pension_minimum=0.0,
                pension_top_up=0.0, dibao_standard=0.0, poverty_registration=0.0, poverty_transfer=0.0,
                welfare_jobs=0.0, industry_support=0.0)
 ROOT = Path(__file__).resolve().parent.parent

@@ -55,7 +55,7 @@ def test_harris_todaro_limit(seed, jobs_ratio):
 #: state, small in a large urban market (urban jobs do not bind, so only the village's own feedbacks act).
 VILLAGE = dict(n_villages=1, n_people=3000, n_years=50, demography=False, urban_wage_growth=0.0, local_wage_growth=0.0, farm_income_growth=0.0,
                initial_away_share=0.3, urban_jobs_ratio=4.0, outflow_shock_year=2020, **NO_PROTECTION,
-               local_casual_income=9000.0)  # a better-off village than the default county: its low-outflow state exists
+               local_casual_income=9500.0)  # a better-off village than the default county: its low-outflow state exists
 
 
 def _after_shock(share, seed):
