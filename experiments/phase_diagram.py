@@ -4,7 +4,8 @@ A stationary village (no demography, no wage growth, urban jobs not binding,
 no policy) is started at a range of away shares and stepped one year: the
 mean over seeds of the share away after a year, F(x), is the mean-field map
 of the model. Where F(x) - x crosses zero from below is the tipping point
-(an unstable fixed point). The same village is then shocked from its low
+(an unstable fixed point). Both come from rural_abm.mean_field, which the
+teaching page shares. The same village is then shocked from its low
 state by outflow shocks of growing size and run for 50 years: villages pushed
 past the tipping point should stay hollow (end above it), the others recover.
 (Start shares above about 0.6 cannot be set directly: the age profile of
@@ -17,6 +18,7 @@ who is away caps them; the shock runs reach higher.)
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -26,43 +28,32 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from rural_abm import RuralModel  # noqa: E402
+from rural_abm.mean_field import STATIONARY_VILLAGE, tipping_point  # noqa: E402, F401 - tipping_point: part of this script's API
+from rural_abm.mean_field import mean_field_map as village_map  # noqa: E402
 
-#: The stationary village of tests/test_equilibria.py: no growth, no social protection, better off than the default county.
-VILLAGE = dict(n_villages=1, n_people=3000, demography=False, urban_wage_growth=0.0, local_wage_growth=0.0,
-               farm_income_growth=0.0, urban_jobs_ratio=4.0, local_casual_income=9500.0, pension_minimum=0.0,
-               pension_top_up=0.0, dibao_standard=0.0, poverty_registration=0.0, poverty_transfer=0.0,
-               welfare_jobs=0.0, industry_support=0.0)
+VILLAGE = dict(STATIONARY_VILLAGE, n_people=3000)
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def mean_field_map(shares, seeds):
-    """Share away after one year, F(x), for villages started at away share x (means over seeds)."""
-    x, fx = [], []
-    for share in shares:
-        start, end = [], []
-        for seed in seeds:
-            m = RuralModel(rng=seed, initial_away_share=share, n_years=1, **VILLAGE)
-            start.append(_away_share(m))
-            m.step()
-            end.append(m.county["hollowing_index"])
-        x.append(np.mean(start))
-        fx.append(np.mean(end))
-    return np.array(x), np.array(fx)
+    """Share away after one year, F(x), for this village started at away share x (means over seeds)."""
+    return village_map(shares, seeds, n_people=VILLAGE["n_people"])
 
 
-def _away_share(m) -> float:
-    per, p = m.persons, m.p
-    working = per.alive & (per.age >= p["working_age"]) & (per.age < p["elder_age"])
-    return float((working & (per.status == 1)).sum() / working.sum())
+def shock_tipping_point(runs, spread: float = 0.2) -> float | None:
+    """The tipping point the shocked villages show: between the largest post-shock share of a village
+    that ended in the low state and the smallest post-shock share of one that ended in the high state.
 
-
-def tipping_point(x, fx) -> float | None:
-    """Where F(x) - x turns from negative to positive (F crosses the diagonal from below)."""
-    d = fx - x
-    for i in range(len(d) - 1):
-        if d[i] < 0 <= d[i + 1]:
-            return float(x[i] - d[i] * (x[i + 1] - x[i]) / (d[i + 1] - d[i]))
-    return None
+    ``runs``: rows (shock, seed, share right after the shock, share at the end), as :func:`shock_runs`.
+    The end states split at the middle of their range; if they span less than ``spread`` (one state
+    only: no bistability) there is no tipping point (None). Where the two groups overlap (noise near
+    the tipping point), the middle of the overlap.
+    """
+    after, end = runs[:, 2], runs[:, 3]
+    if end.max() - end.min() < spread:
+        return None
+    high = end > (end.min() + end.max()) / 2
+    return float((after[~high].max() + after[high].min()) / 2)
 
 
 def shock_runs(shocks, seeds, years=50):
@@ -78,23 +69,35 @@ def shock_runs(shocks, seeds, years=50):
     return np.array(rows)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--docs", action="store_true", help="also write docs/figures/phase_diagram.png")
-    parser.add_argument("--seeds", type=int, default=6)
-    args = parser.parse_args(argv)
-    seeds = range(args.seeds)
+@dataclass
+class PhaseDiagram:
+    """The mean-field map, its tipping point, the shocked villages and the tipping point they show."""
 
-    x, fx = mean_field_map(np.linspace(0.05, 0.9, 18), seeds)
-    tip = tipping_point(x, fx)
-    runs = shock_runs([0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85], range(max(3, args.seeds // 2)))
-    after, end = runs[:, 2], runs[:, 3]
+    x: np.ndarray
+    fx: np.ndarray
+    tip: float | None
+    runs: np.ndarray  # rows (shock, seed, share after the shock, share at the end)
+    shocked_tip: float | None
+
+    @property
+    def agreement(self) -> float:
+        """Share of shocked villages on the side of the mean-field tipping point that the map predicts."""
+        after, end = self.runs[:, 2], self.runs[:, 3]
+        return float(np.mean((after > self.tip) == (end > self.tip))) if self.tip is not None else float("nan")
+
+
+def phase_diagram(seeds: int = 6) -> PhaseDiagram:
+    """Map over ``seeds`` seeds (18 start shares); shocks of 10 sizes over max(3, seeds // 2) seeds."""
+    x, fx = mean_field_map(np.linspace(0.05, 0.9, 18), range(seeds))
+    runs = shock_runs([0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85], range(max(3, seeds // 2)))
+    return PhaseDiagram(x, fx, tipping_point(x, fx), runs, shock_tipping_point(runs))
+
+
+def draw(pd_: PhaseDiagram, paths) -> None:
+    """The two-panel figure (map; shocked villages), saved to every path in ``paths``."""
+    x, fx, tip = pd_.x, pd_.fx, pd_.tip
+    after, end = pd_.runs[:, 2], pd_.runs[:, 3]
     collapsed = end > (tip if tip is not None else 0.5)
-    print(f"mean-field tipping point (share away): {tip:.3f}" if tip is not None else "no tipping point found")
-    if tip is not None:
-        agree = np.mean((after > tip) == collapsed)
-        print(f"shocked villages on the side of the tipping point the map predicts: {agree:.0%} of {len(runs)}")
-
     fig, ax = plt.subplots(1, 2, figsize=(11, 4.5))
     ax[0].plot(x, fx - x, "o-", label="F(x) - x: change in share away over a year")
     ax[0].axhline(0, color="k", lw=1)
@@ -106,6 +109,8 @@ def main(argv=None) -> int:
     ax[1].scatter(after[collapsed], end[collapsed], label="stayed hollow", marker="x")
     if tip is not None:
         ax[1].axvline(tip, color="r", ls=":", label="mean-field tipping point")
+    if pd_.shocked_tip is not None:
+        ax[1].axvline(pd_.shocked_tip, color="g", ls="--", lw=1, label=f"shocked villages' tipping point {pd_.shocked_tip:.2f}")
     ax[1].plot([0, 1], [0, 1], "k--", lw=1)
     ax[1].set(xlabel="share away right after the 2020 shock", ylabel="share away 45-50 years later", title="Shocked villages")
     ax[1].legend(fontsize=8)
@@ -114,11 +119,25 @@ def main(argv=None) -> int:
         a.set_xlim(0, 1)
     ax[1].set_ylim(0, 1)
     fig.tight_layout()
-    targets = [ROOT / "output" / "phase_diagram.png"] + ([ROOT / "docs" / "figures" / "phase_diagram.png"] if args.docs else [])
-    for path in targets:
+    for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110)
         print(f"wrote {path}")
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", action="store_true", help="also write docs/figures/phase_diagram.png")
+    parser.add_argument("--seeds", type=int, default=6)
+    args = parser.parse_args(argv)
+    result = phase_diagram(args.seeds)
+    tip, shocked = result.tip, result.shocked_tip
+    print(f"mean-field tipping point (share away): {tip:.3f}" if tip is not None else "no tipping point found")
+    print(f"tipping point shown by the shocked villages: {shocked:.3f}" if shocked is not None else "shocked villages show no tipping point")
+    if tip is not None:
+        print(f"shocked villages on the side of the tipping point the map predicts: {result.agreement:.0%} of {len(result.runs)}")
+    draw(result, [ROOT / "output" / "phase_diagram.png"] + ([ROOT / "docs" / "figures" / "phase_diagram.png"] if args.docs else []))
     return 0
 
 

@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", default="output/simulate", help="folder for the table and figure (default output/simulate)")
     sim.set_defaults(func=simulate)
     from .experiment.commands import add_commands; add_commands(sub)  # noqa: E702 - validate, run, report
+    from .experiment.study_commands import add_study_commands; add_study_commands(sub)  # noqa: E702 - calibrate, sensitivity
+    from .app.server import add_command; add_command(sub)  # noqa: E702 - demo (the teaching page)
     return parser
 
 

@@ -5,36 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import run
-
-#: No social protection (pension, dibao, poverty campaign): "no policy" in the theory checks.
-NO_PROTECTION = dict(pension_minimum=0.0, pension_top_up=0.0, dibao_standard=0.0, poverty_registration=0.0,
-                     poverty_transfer=0.0, welfare_jobs=0.0, industry_support=0.0)
-
-#: Every mechanism but the urban labour market off, no policy, stationary economy.
-HARRIS_TODARO = dict(
-    **NO_PROTECTION,
-    life_events=False,
-    decision_rule="harris_todaro",
-    demography=False,
-    demand_feedback=False,
-    service_feedback=False,
-    family_pull=False,
-    network_effects=False,
-    entrepreneur_pull=False,
-    passive_return=False,
-    returnee_human_capital=False,
-    enterprises=False,
-    tie_rewiring=False,
-    informal_rental_share=0.0,
-    urban_wage_growth=0.0,
-    local_wage_growth=0.0,
-    farm_income_growth=0.0,
-    urban_jobs_growth=0.0,
-    urban_job_loss_shock=0.0,
-    initial_ventures_per_1000=0.0,
-    todaro_speed=1.0,
-    local_casual_income=9000.0,  # home income high enough for an interior equilibrium (lower: all movable leave, a corner)
-)
+from experiments.harris_todaro import HARRIS_TODARO
+from rural_abm.mean_field import STATIONARY_VILLAGE
 
 
 @pytest.mark.parametrize("seed, jobs_ratio", [(0, 0.5), (1, 0.5), (2, 0.4)])
@@ -53,9 +25,7 @@ def test_harris_todaro_limit(seed, jobs_ratio):
 
 #: A stationary village with no policy (no demography, no wage growth), starting in its low-outflow
 #: state, small in a large urban market (urban jobs do not bind, so only the village's own feedbacks act).
-VILLAGE = dict(n_villages=1, n_people=3000, n_years=50, demography=False, urban_wage_growth=0.0, local_wage_growth=0.0, farm_income_growth=0.0,
-               initial_away_share=0.3, urban_jobs_ratio=4.0, outflow_shock_year=2020, **NO_PROTECTION,
-               local_casual_income=9500.0)  # a better-off village than the default county: its low-outflow state exists
+VILLAGE = dict(STATIONARY_VILLAGE, n_people=3000, n_years=50, initial_away_share=0.3, outflow_shock_year=2020)
 
 
 def _after_shock(share, seed):

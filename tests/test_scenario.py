@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from rural_abm.experiment.scenario import ScenarioError, load, loads, parse_set
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+STUDIES = ("calibrate_", "sensitivity_")  # calibration and sensitivity files (tests/test_calibrate.py, test_sensitivity.py)
+SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if not p.name.startswith(STUDIES))
 
 SMALL = {
     "name": "small",

@@ -40,12 +40,15 @@ def urban_hiring(m, round_: int) -> None:
 
 
 def outflow_shock(m) -> None:
-    """Phase 3: in outflow_shock_year, a share of movable residents leaves for urban jobs."""
+    """Phase 3: in outflow_shock_year, a share of movable residents (of outflow_shock_village, or all) leaves for urban jobs."""
     p, per = m.p, m.persons
     if m.year != p["outflow_shock_year"] or p["outflow_shock_share"] <= 0:
         return
     u = m.streams.get("shocks", m.year, 3).random(per.n)
-    go = np.flatnonzero(m.movable_residents() & (u < p["outflow_shock_share"]))
+    hit = m.movable_residents() & (u < p["outflow_shock_share"])
+    if p["outflow_shock_village"] >= 0:
+        hit &= per.village == p["outflow_shock_village"]
+    go = np.flatnonzero(hit)
     m.apply_departures(go, purpose=11)
     per.occupation[go] = Occupation.URBAN_EMPLOYED  # they leave for jobs (a recruitment wave)
 

@@ -132,6 +132,9 @@ def resolve(**overrides) -> dict:
             problems.append(str(err))
     if not problems and values["village_ties"] % 2:
         problems.append(f"village_ties: found {values['village_ties']}; allowed: an even number")
+    if not problems and values["outflow_shock_village"] >= values["n_villages"]:
+        problems.append(f"outflow_shock_village: found {values['outflow_shock_village']}; "
+                        f"allowed: -1 (every village) or a village index below n_villages ({values['n_villages']})")
     if problems:
         raise ParameterError("invalid model parameters:\n  - " + "\n  - ".join(problems))
     return values
