@@ -15,6 +15,15 @@ by each person's own ``step()``, driven by
 * draws against the same per-year keyed uniforms (``m.streams.get(...)``),
   indexed by its row, so its draw does not depend on visiting order.
 
+Families, settling and age (rural_abm.model.families, settlement, ageing):
+each agent adds its own family and age pulls (school transitions, old or ill
+elders, risk spreading, age; read from the snapshot, where they are tallied
+over kin as the household tallies are) to its amenity, and draws its age push
+against the same per-person uniform and age table as the array engine.
+Couples following each other, children going along or staying behind, and
+households settling are model-level steps after the decisions, shared by
+both engines.
+
 Decisions are simultaneous, as in the array engine (the standard synchronous
 Mesa pattern): agents read a snapshot of the start-of-phase state and record
 intentions; the model applies the moves afterwards with the same
@@ -37,7 +46,7 @@ import time
 
 import numpy as np
 
-from rural_abm.model import RuralModel, decisions, economy, enterprises, land
+from rural_abm.model import RuralModel, ageing, decisions, economy, enterprises, families, land
 from rural_abm.model.agents import Person
 from rural_abm.model.codes import Occupation, Status
 
@@ -78,7 +87,7 @@ class DecidingPerson(Person):
             income = np.maximum(wage, income)
         income = income + m.support_per_resident[h]
         left_behind = float(s.hh_child[h]) + s.hh_elder[h]
-        amenity = decisions.home_amenity(p, s.service[v], left_behind, m.levers["tenure_security"])
+        amenity = decisions.home_amenity(p, s.service[v], left_behind, m.levers["tenure_security"]) + s.home_pulls[i]
         self.home_income, self.amenity = income, amenity
         if farmer or employee:  # reported to the village (mean expected home income, Harris-Todaro rule)
             m._seeker_income[i] = income
@@ -88,7 +97,7 @@ class DecidingPerson(Person):
         m = self.model
         s = m._snap
         i = self.index
-        away = s.status[i] == _AWAY
+        away = s.status[i] == _AWAY and s.occupation[i] != _CHILD  # children living away do not decide
         seeker = s.resident[i] and s.occupation[i] in (_FARMER, _EMPLOYEE)
         movable = seeker and s.working_age <= s.age[i] < s.movable_age
         if not (away or movable or seeker):
@@ -123,7 +132,7 @@ class DecidingPerson(Person):
         else:  # away
             passive = False
             if p["passive_return"]:
-                passive = (s.occupation[i] == _UNEMPLOYED and s.u_passive[i] < p["passive_return_rate"]) or s.age[i] >= p["urban_age_limit"]
+                passive = (s.occupation[i] == _UNEMPLOYED and s.u_passive[i] < p["passive_return_rate"]) or s.u_age[i] < s.age_push[s.age[i]]
             if passive:
                 m._passive.append(i)
                 return
@@ -186,7 +195,9 @@ class PerAgentModel(RuralModel):
         self._decided += 1
         if not self.p["enterprises"]:
             return np.empty(0, np.int64)
-        founders = enterprises.fund_starts(self, np.array(sorted(self._starters), dtype=np.int64), self._snap.u_queue_array)
+        starters = np.array(sorted(self._starters), dtype=np.int64)
+        starters = starters[~excluded[starters]]  # spouses who follow a leaver (families.couples) do not start
+        founders = enterprises.fund_starts(self, starters, self._snap.u_queue_array)
         self.decision_seconds += time.perf_counter() - t0
         return founders
 
@@ -207,7 +218,11 @@ class PerAgentModel(RuralModel):
         s.service = self.service.tolist()
         n, H, V = per.n, hh.n, self.n_villages
         s.resident = [a and st != _AWAY for a, st in zip(s.alive, s.status)]
-        s.working_age, s.movable_age = p["working_age"], min(p["elder_age"], p["urban_age_limit"])
+        s.working_age, s.movable_age = p["working_age"], p["elder_age"]
+        s.age_push = ageing.push_table(p).tolist()
+        # family and age pulls (school transitions, old or ill elders, risk spreading, age): kin
+        # tallies over the whole county, taken from the model as the household tallies below
+        s.home_pulls = families.home_pulls(self).tolist()
 
         # household and village tallies (what Household / Village agents would keep)
         workers, helpers, child, elder = [0] * H, [0] * H, [False] * H, [False] * H
@@ -243,7 +258,7 @@ class PerAgentModel(RuralModel):
 
         # the same keyed uniforms as migration.decide_moves and enterprises.decide_starts
         rng = self.streams.get("migration", self.year)
-        s.u_leave, s.u_return, s.u_passive = (rng.random(n).tolist() for _ in range(3))
+        s.u_leave, s.u_return, s.u_passive, s.u_age = (rng.random(n).tolist() for _ in range(4))
         rng = self.streams.get("business", self.year, 0)
         s.u_start = rng.random(n).tolist()
         s.u_queue_array = rng.random(n)

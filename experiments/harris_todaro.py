@@ -36,6 +36,9 @@ HARRIS_TODARO = dict(
     initial_ventures_per_1000=0.0,
     todaro_speed=1.0,
     local_casual_income=9000.0,  # home income high enough for an interior equilibrium (lower: all movable leave, a corner)
+    couple_together=0.0,  # families: no one moves because a spouse does
+    settlement_rate=0.0,  # nobody leaves the county for good
+    marriage_rate=0.0,
 )
 
 

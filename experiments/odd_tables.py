@@ -40,6 +40,8 @@ GROUP_TITLES = {
     "enterprise": "Enterprises (ventures)",
     "policy": "Policy levers",
     "protection": "Social protection (pension, dibao, poverty campaign)",
+    "families": "Families (generations, couples, children)",
+    "settlement": "Settling for good",
 }
 
 

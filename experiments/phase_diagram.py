@@ -1,7 +1,8 @@
 """Phase diagram of the vicious circle: the mean-field map and the tipping point of a village.
 
 A stationary village (no demography, no wage growth, urban jobs not binding,
-no policy) is started at a range of away shares and stepped one year: the
+no policy; with ages frozen, the age and family-event rules are off:
+``families.FROZEN_AGE_OFF``, part of ``mean_field.STATIONARY_VILLAGE``) is started at a range of away shares and stepped one year: the
 mean over seeds of the share away after a year, F(x), is the mean-field map
 of the model. Where F(x) - x crosses zero from below is the tipping point
 (an unstable fixed point). Both come from rural_abm.mean_field, which the

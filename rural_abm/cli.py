@@ -32,17 +32,27 @@ TABLE_COLUMNS = {
 }
 
 
+def _refuse(message: str) -> int:
+    """Print a bad ``--set`` in one line; the exit code for bad input (2)."""
+    print(f"rural-abm: {message}", file=sys.stderr)
+    return 2
+
+
 def parse_assignments(items: list[str]) -> dict:
     """Turn ``name=value`` strings into parameters (values parsed as YAML)."""
+    from .experiment.scenario_input import InputRefused, parse_text
+
     params = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise SystemExit(f"--set {item!r}: expected NAME=VALUE, e.g. --set n_people=5000")
+            raise SystemExit(_refuse(f"--set {item!r}: expected NAME=VALUE, e.g. --set n_people=5000"))
         try:
-            params[name.strip()] = yaml.safe_load(value)
+            params[name.strip()] = parse_text(value) if value.strip() else None  # YAML within the scenario limits
+        except InputRefused as err:
+            raise SystemExit(_refuse(f"--set {item!r}: found {err.found}; allowed: {err.allowed}")) from None
         except yaml.YAMLError as err:
-            raise SystemExit(f"--set {item!r}: value is not valid YAML ({err.problem})") from None
+            raise SystemExit(_refuse(f"--set {item!r}: value is not valid YAML ({getattr(err, 'problem', err)})")) from None
     return params
 
 
@@ -64,6 +74,8 @@ def year_header(tty: bool) -> str:
 
 def simulate(args) -> int:
     """One run of the county; print a row per year as it is simulated, then write tables and a figure."""
+    from .experiment.errors import ArgumentError
+    from .experiment.store import check_writable
     from .model import ParameterError, RuralModel
     from .plots_simulate import plot_run
 
@@ -74,6 +86,11 @@ def simulate(args) -> int:
         model = RuralModel(rng=args.seed, **params)
     except ParameterError as err:
         print(f"rural-abm simulate: {err}", file=sys.stderr)
+        return 2
+    try:
+        check_writable(args.out)  # before the run, not after it
+    except ArgumentError as err:
+        print(f"rural-abm simulate: --out: found {err.found!r}; allowed: {err.allowed}", file=sys.stderr)
         return 2
     p = model.p
     changed = ", ".join(f"{k}={v}" for k, v in params.items() if k not in ("n_people", "n_years"))
@@ -95,8 +112,30 @@ def simulate(args) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line (exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _count(lowest: int):
+    """argparse type: an integer >= ``lowest``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"found {text!r}; allowed: an integer >= {lowest}") from None
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"found {value}; allowed: an integer >= {lowest}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rural-abm", description="Rural labour outflow and return migration ABM.")
+    parser = OneLineParser(prog="rural-abm", description="Rural labour outflow and return migration ABM.")
     sub = parser.add_subparsers(dest="command", required=True)
     sim = sub.add_parser(
         "simulate",
@@ -105,8 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=SIMULATE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sim.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    sim.add_argument("--years", type=int, help="number of years (default: n_years parameter, 30)")
+    sim.add_argument("--seed", type=_count(0), default=1, help="random seed, an integer >= 0 (default 1)")
+    sim.add_argument("--years", type=_count(1), help="number of years (default: n_years parameter, 30)")
     sim.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="set a model parameter (repeatable)")
     sim.add_argument("--out", default="output/simulate", help="folder for the table and figure (default output/simulate)")
     sim.set_defaults(func=simulate)

@@ -43,22 +43,49 @@ params = st.fixed_dictionaries(
         "industry_support": st.sampled_from([0.0, 1500.0]),
         "microloan_guarantee": st.floats(0, 1),
         "urban_jobs_ratio": st.floats(0.2, 2.0),
+        "urban_schooling_access": st.floats(0, 1),
+        "hukou_reform": st.floats(0, 1),
+        "settlement_subsidy": st.sampled_from([0.0, 2e5]),
+        "settlement_rate": st.sampled_from([0.0, 0.04, 0.5]),
+        "couple_together": st.floats(0, 1),
+        "marriage_rate": st.floats(0, 0.5),
         **{name: st.booleans() for name in switches},
     }
 )
 
 
-def check_state(m: RuralModel, before_registered: int) -> None:
+def check_state(m: RuralModel, before_registered: int, land_total: float) -> None:
     per, hh, ven, c = m.persons, m.households, m.ventures, m.county
     alive = per.alive
-    # persons: residents + away = registered; births and deaths reconcile
+    # persons: residents + away = registered; births, deaths and settling out reconcile
     assert c["resident"] + c["away"] == c["registered"] == int(alive.sum())
-    assert c["registered"] == before_registered + c["births"] - c["deaths"]
+    assert c["registered"] == before_registered + c["births"] - c["deaths"] - c["settled_out"]
     assert np.all(per.status[~alive] >= 0)
-    # status and occupation agree
+    # settled persons are neither resident nor away, and their households (if emptied) have no registered member
+    settled = per.status == Status.SETTLED
+    assert not np.any(alive & settled)
+    assert c["settled_out_stock"] == int(settled.sum())
+    assert np.all(np.bincount(per.household[alive], minlength=hh.n)[hh.settled] == 0)
+    # status and occupation agree: away are the migrants and the children living with them
     away = alive & (per.status == Status.AWAY)
     urban = (per.occupation == Occupation.URBAN_EMPLOYED) | (per.occupation == Occupation.URBAN_UNEMPLOYED)
-    assert np.array_equal(away, alive & urban)
+    child_away = away & (per.occupation == Occupation.CHILD)
+    assert np.array_equal(away & ~child_away, alive & urban)
+    assert np.all(per.age[child_away] < min(m.p["senior_high_age"], m.p["working_age"]))
+    assert c["children_with_migrants"] == int(child_away.sum())
+    # kin links: spouses are mutual, live in one household and are tied; parents are older
+    i = np.flatnonzero(alive & (per.spouse >= 0))
+    i = i[alive[per.spouse[i]]]
+    assert np.array_equal(per.spouse[per.spouse[i]], i)
+    assert np.array_equal(per.household[per.spouse[i]], per.household[i])
+    if per.n <= 2000:
+        graph = m.network_graph()
+        assert all(graph.has_edge(a, b) for a, b in zip(i.tolist(), per.spouse[i].tolist()))
+    k = np.flatnonzero(alive & (per.parent >= 0))
+    k = k[alive[per.parent[k]]]
+    assert np.all(per.age[per.parent[k]] >= per.age[k] + 15)
+    # contracted land is conserved when households settle (some of it transferred under land reform)
+    assert abs(hh.land.sum() - land_total) < 1e-6 * max(1.0, land_total)
     # every employee's firm exists and is active, in the employee's village
     staff = np.flatnonzero(alive & (per.employer >= 0))
     assert np.all(per.employer[staff] < ven.n)
@@ -111,10 +138,10 @@ def check_state(m: RuralModel, before_registered: int) -> None:
 @given(params=params, seed=st.integers(0, 2**32 - 1))
 def test_invariants_hold_every_year(params, seed):
     m = RuralModel(rng=seed, **params)
-    registered = int(m.persons.alive.sum())
+    registered, land_total = int(m.persons.alive.sum()), float(m.households.land.sum())
     while m.running:
         m.step()
-        check_state(m, registered)
+        check_state(m, registered, land_total)
         registered = m.county["registered"]
 
 

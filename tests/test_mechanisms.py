@@ -52,7 +52,7 @@ def test_entrepreneur_pull_brings_more_migrants_home():
 
 
 def test_passive_return_counted_apart_and_driven_by_job_loss():
-    # with job-loss and age push off, the only passive returns left are retirements at elder_age
+    # with job-loss and age push off, nobody is pushed home (migrants retire only when they come back)
     off, on = compare(total("returned_passive"), {"passive_return": False}, {})
     assert np.all(on > 2 * off), (off, on)
     shock = replicate(lambda df: df.loc[2020, "returned_passive"] / df.loc[2016:2019, "returned_passive"].mean(), **SMALL)

@@ -25,6 +25,7 @@ from rural_abm.model import registry
 
 from . import analysis, plots, store
 from .batch import POOL_HINT, _pool_context, run_batch
+from .errors import check_count
 from .readings import CUM, METRICS, check_outputs, check_reading, is_cumulative, metric_of, read_series
 from .report import write_report
 from .scenario import Scenario, load
@@ -124,7 +125,7 @@ def simulate(*, rng=None, seed: int | None = None, replication: int = 0, effect_
     if unknown:
         raise ValueError(f"outputs: found {unknown}; allowed: county metrics ({', '.join(METRICS)}) or <metric>{CUM}")
     if rng is None:
-        rng = np.random.SeedSequence(int(seed or 0), spawn_key=(int(replication),))
+        rng = np.random.SeedSequence(check_count("seed", 0 if seed is None else seed), spawn_key=(check_count("replication", replication),))
     model = RuralModel(rng=rng, **params)
     model.run_model()
     county = model.county_frame()

@@ -4,7 +4,7 @@
 ``rural_abm.cli``; each sets ``func`` to a function of the parsed args that
 returns the exit code. ``python -m rural_abm.experiment`` runs them alone.
 Bad input never ends in a traceback: it prints one line per problem and
-exits with code 2 (1 when runs fail, 130 when interrupted).
+exits with code 2 (1 when runs fail, 130 on SIGINT, 143 on SIGTERM).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ manifest.json (the scenario as resolved), runs/ (one file per finished run).
 
 REPORT_EXAMPLES = """examples:
   rural-abm report results/policy_levers
+  rural-abm report results/policy_levers --partial     # an interrupted batch, marked as partial
   rural-abm report results/transition_variants --effect-year 2026
   rural-abm report results/transition_variants --window 2021-2025 --window 2026-2030
 
@@ -49,12 +50,17 @@ Rebuilds summary.csv, timeseries.csv, figures/ and report.html/report.md from
 the results of a batch folder (for instance after a resumed run). --effect-year
 and --window read the effects in another year or over other windows from the
 stored runs, without rerunning: a window reads a metric as its mean over the
-years and a <metric>_cum output as its sum.
+years and a <metric>_cum output as its sum. Refuses (exit 2) a folder whose
+manifest, runs and results.parquet do not belong together, and names the
+missing runs of an incomplete batch.
 """
 
 
 def add_commands(subparsers) -> None:
-    """Add ``validate``, ``run`` and ``report`` to an argparse sub-parser set."""
+    """Add ``validate``, ``run``, ``report`` and ``schema`` to an argparse sub-parser set."""
+    from rural_abm.cli import _count
+
+    _positive_int = _count(1)
     fmt = argparse.RawDescriptionHelpFormatter
     v = subparsers.add_parser(
         "validate", help="check a scenario file and list its runs", description="Check a scenario file: every problem at once.",
@@ -62,6 +68,7 @@ def add_commands(subparsers) -> None:
     )  # fmt: skip
     v.add_argument("file", help="scenario YAML file")
     v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario key (repeatable)")
+    v.add_argument("--max-runs", type=_positive_int, default=None, metavar="N", help="raise the limit on runs per batch (default 100000)")
     v.set_defaults(func=cmd_validate)
 
     r = subparsers.add_parser(
@@ -70,13 +77,14 @@ def add_commands(subparsers) -> None:
         epilog=RUN_EXAMPLES, formatter_class=fmt,
     )  # fmt: skip
     r.add_argument("file", help="scenario YAML file")
-    r.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: all cores; 1 = in this process)")
+    r.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="worker processes (default: all cores; 1 = in this process)")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS|local", help="run on Dask: a scheduler address, or 'local' for a LocalCluster")
     r.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/<scenario name>)")
     r.add_argument("--resume", action="store_true", help="keep finished runs in DIR and run only the missing ones")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario key (repeatable)")
     r.add_argument("--no-report", action="store_true", help="only run and store; no summary, figures or report")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
+    r.add_argument("--max-runs", type=_positive_int, default=None, metavar="N", help="raise the limit on runs per batch (default 100000)")
     r.set_defaults(func=cmd_run)
 
     p = subparsers.add_parser(
@@ -84,9 +92,16 @@ def add_commands(subparsers) -> None:
         epilog=REPORT_EXAMPLES, formatter_class=fmt,
     )  # fmt: skip
     p.add_argument("dir", help="output folder of `rural-abm run`")
+    p.add_argument("--partial", action="store_true", help="report an incomplete batch (marked as partial on the page)")
     p.add_argument("--effect-year", type=int, default=None, metavar="YEAR", help="read effects in this year instead of the scenario's effect year")
     p.add_argument("--window", action="append", default=None, metavar="FIRST-LAST", help="read effects over this window (repeatable; replaces the scenario's effect_windows)")
     p.set_defaults(func=cmd_report)
+
+    s = subparsers.add_parser(
+        "schema", help="print the JSON Schema of scenario files (for editors)",
+        description="Print the JSON Schema of scenario files; see docs/user_guide.md to hook it into a YAML language server.",
+    )  # fmt: skip
+    s.set_defaults(func=cmd_schema)
 
 
 def _err(text: str) -> None:
@@ -97,12 +112,21 @@ def _guard(fn):
     """Turn expected failures into messages and exit codes; never a traceback for bad input."""
 
     def wrapped(args) -> int:
-        from .batch import BatchError
+        from .errors import ArgumentError, BatchError, BatchInterrupted, StoreError
         from .scenario import ScenarioError
 
         try:
             return fn(args)
         except ScenarioError as err:
+            _err(f"rural-abm {args.command}: {err}")
+            return 2
+        except ArgumentError as err:
+            _err(f"rural-abm {args.command}: --{err.name.replace('_', '-')}: found {err.found!r}; allowed: {err.allowed}")
+            return 2
+        except BatchInterrupted as err:
+            _err(f"\nrural-abm {args.command}: {err}")
+            return err.exit_code
+        except StoreError as err:
             _err(f"rural-abm {args.command}: {err}")
             return 2
         except BatchError as err:
@@ -122,9 +146,9 @@ def _guard(fn):
 
 
 def _load(args):
-    from .scenario import load, parse_set
+    from .scenario import MAX_RUNS, load, parse_set
 
-    return load(args.file, overrides=parse_set(args.set))
+    return load(args.file, overrides=parse_set(args.set), max_runs=getattr(args, "max_runs", None) or MAX_RUNS)
 
 
 @_guard
@@ -144,13 +168,11 @@ def cmd_validate(args) -> int:
 
 @_guard
 def cmd_run(args) -> int:
-    from .batch import BatchError, run_batch
+    from .batch import run_batch
     from .report import write_report
     from .store import read_manifest
 
     sc = _load(args)
-    if args.workers is not None and args.workers < 1:
-        raise BatchError(f"--workers: found {args.workers}; allowed: an integer >= 1")
     out = Path(args.out) if args.out else Path("results") / sc.name
     res = run_batch(sc, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume, progress=not args.quiet)
     _err(f"rural-abm run: {res.ran} run(s) done, {res.skipped} already finished, in {res.seconds:.1f} s -> {out / 'results.parquet'}")
@@ -171,9 +193,19 @@ def cmd_report(args) -> int:
     if not (out / MANIFEST).is_file():
         _err(f"rural-abm report: {out}: found no {MANIFEST}; allowed: an output folder of `rural-abm run`")
         return 2
-    rep = write_report(out, effect_year=args.effect_year, windows=args.window)
+    rep = write_report(out, effect_year=args.effect_year, windows=args.window, partial=args.partial)
     _print_effects(rep.summary, with_readings(read_manifest(out), args.effect_year, args.window)["scenario"])
     _err(f"rural-abm report: wrote {rep.paths['summary']}, {rep.paths['timeseries']}, {len(rep.figures)} figures and {rep.paths['html']}")
+    return 0
+
+
+@_guard
+def cmd_schema(args) -> int:
+    import json
+
+    from .scenario_schema import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
     return 0
 
 
@@ -189,7 +221,9 @@ def _print_effects(summary, scenario: dict) -> None:
 
 def main(argv=None) -> int:
     """Standalone entry (``python -m rural_abm.experiment``)."""
-    parser = argparse.ArgumentParser(prog="rural-abm", description="Scenario batches of the rural ABM.")
+    from rural_abm.cli import OneLineParser
+
+    parser = OneLineParser(prog="rural-abm", description="Scenario batches of the rural ABM.")
     sub = parser.add_subparsers(dest="command", required=True)
     add_commands(sub)
     args = parser.parse_args(argv)

@@ -89,7 +89,7 @@ class PointEvaluator:
     def frames(self, points: list[dict]) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
         """(county, village) frames of every point, in order (see moments.wide_frames)."""
         sc, names = self.scenario(points)
-        res = run_batch(sc, self.store, workers=self.workers, scheduler=self.scheduler, resume=True, progress=False)
+        res = run_batch(sc, self.store, workers=self.workers, scheduler=self.scheduler, resume=True, progress=False, shared_store=True)
         self.runs_computed += res.ran
         wide = wide_frames(res.table())
         return [wide[n] for n in names]

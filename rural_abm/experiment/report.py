@@ -49,7 +49,9 @@ def _with_unit(name: str, value) -> str:
 
 def _settings(sc: dict) -> list[tuple[str, str]]:
     readings = ", ".join(r.label for r in analysis.readings_of(sc))
-    rows = [
+    rows = [("PARTIAL REPORT", sc["partial"])] if sc.get("partial") else []
+    rows += [
+        ("scenario hash", f"{sc.get('scenario_hash', '')} (recorded in results.parquet, summary.csv and timeseries.csv)"),
         ("replications", str(sc["replications"])),
         ("seed", f"{sc['seed']} (replication r uses SeedSequence(seed, spawn_key=(r,)) in every variant)"),
         ("simulated years", f"{sc['start_year']}-{sc['start_year'] + sc['n_years'] - 1}"),
@@ -99,20 +101,29 @@ def with_readings(manifest: dict, effect_year=None, windows=None) -> dict:
     return {**manifest, "scenario": sc}
 
 
-def write_report(out, effect_year=None, windows=None) -> ReportFiles:
+def write_report(out, effect_year=None, windows=None, partial: bool = False) -> ReportFiles:
     """Write the tables, figures and report page of the batch in folder ``out``.
 
     ``effect_year`` / ``windows`` replace the scenario's readings (from the
     stored runs; nothing is rerun); the manifest on disk is left as it is.
+    The folder's manifest, runs and results.parquet are checked to belong
+    together first (StoreError otherwise); a batch with missing runs is
+    refused unless ``partial``, and then marked as partial on the page.
     """
     out = Path(out)
-    manifest = with_readings(store.read_manifest(out), effect_year, windows)
-    table = store.read_table(out)
+    with store.folder_lock(out, "rural-abm report"):
+        return _write_report(out, store.open_batch(out, partial=partial), effect_year, windows)
+
+
+def _write_report(out: Path, batch: store.StoredBatch, effect_year, windows) -> ReportFiles:
+    manifest = with_readings(batch.present_manifest(), effect_year, windows)
+    table = batch.table
     summary = analysis.summarise(table, manifest)
     ts = analysis.timeseries(table, manifest)
     paths = {"summary": out / "summary.csv", "timeseries": out / "timeseries.csv"}
-    store.atomic_write_text(paths["summary"], summary.to_csv(index=False))
-    store.atomic_write_text(paths["timeseries"], ts.to_csv(index=False))
+    bound = {"scenario_hash": manifest["scenario_hash"]}
+    store.atomic_write_text(paths["summary"], summary.assign(**bound).to_csv(index=False))
+    store.atomic_write_text(paths["timeseries"], ts.assign(**bound).to_csv(index=False))
     figdir = out / "figures"
     figdir.mkdir(exist_ok=True)
     for old in figdir.glob("*.png"):
@@ -123,7 +134,7 @@ def write_report(out, effect_year=None, windows=None) -> ReportFiles:
         fig.savefig(path, dpi=130)
         plt.close(fig)
         figures[stem] = path
-    sc = manifest["scenario"]
+    sc = {**manifest["scenario"], **bound, "partial": store.describe_missing(batch.missing, len(batch.manifest["runs"])) if batch.partial else ""}
     captions = {stem: plots.caption(stem, sc) for stem in figures}
     paths["markdown"] = out / "report.md"
     paths["html"] = out / "report.html"
@@ -156,7 +167,7 @@ def _sections(sc, summary):
 
 
 def _markdown(sc, summary, figures, captions, out: Path) -> str:
-    parts = [f"# {sc['name']}", ""]
+    parts = [f"# {sc['name']}" + (" (partial report)" if sc.get("partial") else ""), ""]
     warning = findings_mod.size_warning(sc)
     if warning:
         parts += [f"> **Warning.** {warning}", ""]
@@ -185,7 +196,7 @@ def _html(sc, summary, figures, captions, out: Path) -> str:
         return f"<table class='{cls}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     warning = findings_mod.size_warning(sc)
-    parts = [f"<h1>{e(sc['name'])}</h1>"]
+    parts = [f"<h1>{e(sc['name'])}{' (partial report)' if sc.get('partial') else ''}</h1>"]
     if warning:
         parts.append(f"<p class='warning'><strong>Warning.</strong> {e(warning)}</p>")
     parts.append(f"<p class='desc'>{e(sc['description'].strip() or '(no description)')}</p><h2>Findings</h2>")

@@ -23,7 +23,13 @@ A scenario is a YAML mapping (see docs/user_guide.md for the full reference)::
 
 Everything is checked at once: :func:`load` raises :class:`ScenarioError`
 whose ``problems`` list names, for every problem, the file, the key path,
-the value found and what is allowed (with "did you mean" for misspelt keys).
+the value found and what is allowed (with "did you mean" for misspelt keys);
+the message shows the first :data:`MAX_PROBLEMS` and counts the rest. The
+format itself is a pydantic model (:mod:`.scenario_schema`, JSON Schema via
+``rural-abm schema``); the reading limits live in :mod:`.scenario_input`;
+this module resolves ``extends`` and ``--set``, checks the rules that join
+keys (baseline, effect year, a parameter set once, the run limit
+:data:`MAX_RUNS`, the model's cross-parameter rules) and makes the run specs.
 
 Run keys and seeds
 ------------------
@@ -39,23 +45,35 @@ variant and sweep point (common random numbers; effects are paired).
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import yaml
+from pydantic import ValidationError
 
 from rural_abm.model import registry
 from rural_abm.model.schedules import Schedule
 
-from .readings import OUTPUT_NAMES, check_reading
+from .readings import check_reading
+from .scenario_input import InputRefused, parse_text, plain, read_file
+from .scenario_schema import (
+    DEFAULT_SEED,
+    MISSING,
+    OUTPUTS,
+    SCHEMA_VERSION,
+    SECTIONS,
+    TOP_KEYS,
+    did_you_mean,
+    document_model,
+    path_aliases,
+    problems as schema_problems,
+)
 
-SCHEMA_VERSION = 1
-DEFAULT_SEED = 20240101
 DEFAULT_OUTPUTS = (
     "income_per_capita_mean",
     "poverty_headcount_ratio",
@@ -63,24 +81,8 @@ DEFAULT_OUTPUTS = (
     "returned_voluntary",
     "enterprises_active",
 )
-TOP_KEYS = {
-    "version": "schema version, 1",
-    "name": "a non-empty string",
-    "description": "a string: the question the scenario answers",
-    "extends": "a relative path to another scenario file",
-    "parameters": "a mapping of model parameter -> value",
-    "policy": "a mapping of policy lever -> number or schedule",
-    "variants": "a mapping of variant name -> overrides",
-    "baseline": "the name of one variant",
-    "sweep": "a mapping of key path -> list of values",
-    "replications": "an integer in [1, 100000]",
-    "seed": "an integer in [0, 2**63)",
-    "effect_year": "a calendar year within the simulated years",
-    "outputs": "a list of county metrics (or <metric>_cum: summed over the reading)",
-    "effect_windows": "a list of further readings: years (2025) or windows '2021-2025'",
-}
-SECTIONS = ("parameters", "policy")
-OUTPUTS = OUTPUT_NAMES  # county metrics and their sums <metric>_cum (experiment/readings.py)
+MAX_RUNS = 100_000  # runs per batch unless raised (``--max-runs``, ``load(max_runs=...)``)
+MAX_PROBLEMS = 50  # problems shown in one message; the rest are counted
 
 
 # ---------------------------------------------------------------- problems
@@ -101,69 +103,78 @@ class Problem:
         return msg + (f" (did you mean {self.hint!r}?)" if self.hint else "")
 
 
-_MISSING = object()
-
-
 def _show(value) -> str:
-    if value is _MISSING:
+    if value is MISSING:
         return "nothing (the key is missing)"
-    text = repr(value)
+    try:
+        text = repr(value) if not isinstance(value, (dict, list)) or len(value) <= 20 else f"a {type(value).__name__} of {len(value)} items"
+    except RecursionError:
+        text = "a value nested too deeply"
     return text if len(text) <= 120 else text[:117] + "..."
 
 
 class ScenarioError(ValueError):
-    """A scenario has one or more problems; ``problems`` lists each."""
+    """A scenario has one or more problems; ``problems`` lists each (the first MAX_PROBLEMS), ``more`` counts the rest."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        n = len(self.problems)
+    def __init__(self, problems: list[Problem], more: int = 0):
+        more += max(0, len(problems) - MAX_PROBLEMS)
+        self.problems = list(problems)[:MAX_PROBLEMS]
+        self.more = more
+        n = len(self.problems) + more
         head = f"invalid scenario ({n} problem{'s' if n != 1 else ''}):"
-        super().__init__(head + "".join(f"\n  - {p}" for p in self.problems))
-
-
-def _did_you_mean(word, choices) -> str:
-    if not isinstance(word, str):
-        return ""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return close[0] if close else ""
+        tail = f"\n  - ... and {more} more problem{'s' if more != 1 else ''}" if more else ""
+        super().__init__(head + "".join(f"\n  - {p}" for p in self.problems) + tail)
 
 
 # ---------------------------------------------------------------- reading + extends
-def _read_yaml(path: Path, problems: list[Problem], label: str, from_file: str, from_key: str):
-    """Parsed YAML mapping of ``path``, or None after recording a problem."""
+def _parse(read, label: str, problems: list[Problem], from_file: str = "", from_key: str = ""):
+    """The mapping that ``read()`` yields (text or a Python mapping), or None after recording a problem."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(Problem(from_file, from_key, str(path), "an existing scenario file"))
+        got = read()
+        doc = parse_text(got) if isinstance(got, str) else plain(got)
+    except FileNotFoundError as err:
+        problems.append(Problem(from_file or label, from_key, str(err.filename), "an existing scenario file"))
         return None
-    except (OSError, UnicodeDecodeError) as err:
-        problems.append(Problem(from_file, from_key, str(path), f"a readable UTF-8 text file ({err.__class__.__name__})"))
+    except InputRefused as err:
+        problems.append(Problem(label, err.where, _Found(err.found), err.allowed))
         return None
-    return _parse_text(text, label, problems)
-
-
-def _parse_text(text: str, label: str, problems: list[Problem]):
-    try:
-        doc = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = getattr(err, "problem", None) or str(err).splitlines()[0]
-        problems.append(Problem(label, where, f"malformed YAML ({what})", "a YAML mapping (key: value lines)"))
+        problems.append(Problem(label, where, _Found(f"malformed YAML ({what})"), "a YAML mapping (key: value lines)"))
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        problems.append(Problem(from_file or label, from_key, label, f"a readable UTF-8 text file ({err.__class__.__name__})"))
         return None
     except Exception as err:  # noqa: BLE001 - YAML can fail in odd ways on odd input
-        problems.append(Problem(label, "", f"unreadable YAML ({err.__class__.__name__})", "a YAML mapping"))
+        problems.append(Problem(label, "", _Found(f"unreadable YAML ({err.__class__.__name__})"), "a YAML mapping"))
         return None
-    if doc is None:
-        doc = {}
     if not isinstance(doc, dict):
         problems.append(Problem(label, "", doc, "a YAML mapping at the top level (key: value lines)"))
         return None
-    bad = [k for k in doc if not isinstance(k, str)]
-    for k in bad:
+    for k in [k for k in doc if not isinstance(k, str)]:
         problems.append(Problem(label, "", k, "string keys only"))
         del doc[k]
+    if not doc:
+        problems.append(Problem(label, "", _Found("an empty scenario"), "at least one scenario key (an empty scenario would silently run the defaults)"))
+        return None
     return doc
+
+
+def _read_yaml(path: Path, problems: list[Problem], label: str, from_file: str, from_key: str):
+    """The mapping in scenario file ``path`` (within the reading limits), or None after recording a problem."""
+    return _parse(lambda: read_file(path), label, problems, from_file, from_key)
+
+
+_did_you_mean = did_you_mean  # the name other modules of the package import
+
+
+class _Found(str):
+    """A description of what was found, shown without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _merge(parent: dict, child: dict, origin: dict, child_label: str) -> dict:
@@ -199,6 +210,8 @@ def _load_chain(path: Path, problems: list[Problem], origin: dict, chain: tuple,
             if target in chain or target == path.resolve():
                 cycle = " -> ".join(str(p) for p in (*chain, path.resolve(), target))
                 problems.append(Problem(label, "extends", ext, f"a file that does not extend this one (circular: {cycle})"))
+            elif len(chain) >= 16:
+                problems.append(Problem(label, "extends", ext, "at most 16 files in a chain of extends"))
             else:
                 got = _load_chain(target, problems, origin, (*chain, path.resolve()), label, "extends")
                 if got is not None:
@@ -209,64 +222,23 @@ def _load_chain(path: Path, problems: list[Problem], origin: dict, chain: tuple,
 
 
 # ---------------------------------------------------------------- key paths
-def _param_path(path: str, label: str, where: str, problems: list[Problem]):
-    """('parameters'|'policy', name) for a dotted path or bare parameter name, or None."""
+def _section_of(path: str) -> tuple[str, str] | None:
+    """('parameters'|'policy', name) of a key path parameters.<name>, policy.<lever> or a bare parameter name."""
+    name = path_aliases().get(path)
+    if name is None:
+        return None
+    if "." in path:
+        return path.split(".", 1)[0], name
+    return ("policy" if registry()[name].group == "policy" else "parameters"), name
+
+
+def _key_path_problem(path, label: str, where: str) -> Problem:
     reg = registry()
-    parts = path.split(".") if isinstance(path, str) else [path]
-    if len(parts) == 1:
-        name = parts[0]
-        if name in reg:
-            return ("policy" if reg[name].group == "policy" else "parameters", name)
-        hint = _did_you_mean(name, list(reg) + [f"{s}." for s in SECTIONS])
-        problems.append(Problem(label, where, path, "parameters.<model parameter>, policy.<lever> or a model parameter name", hint))
-        return None
-    if len(parts) != 2 or parts[0] not in SECTIONS:
-        hint = _did_you_mean(parts[0], SECTIONS)
-        problems.append(Problem(label, where, path, "a key path parameters.<name> or policy.<lever>", f"{hint}.{'.'.join(parts[1:])}" if hint else ""))
-        return None
-    section, name = parts
-    allowed = _section_names(section)
-    if name not in allowed:
-        hint = _did_you_mean(name, allowed)
-        if not hint and section == "policy" and name in reg:
-            hint = f"parameters.{name}"
-        elif not hint and section == "parameters" and name in reg:
-            hint = ""
-        problems.append(Problem(label, where, path, f"a known {'policy lever' if section == 'policy' else 'model parameter'}", hint))
-        return None
-    return (section, name)
-
-
-def _section_names(section: str) -> list[str]:
-    reg = registry()
-    if section == "policy":
-        return [n for n, p in reg.items() if p.group == "policy"]
-    return list(reg)
-
-
-def _flatten_overrides(value, label: str, where: str, problems: list[Problem]) -> dict:
-    """{(section, name): value} from a variant mapping (dotted or nested keys)."""
-    out = {}
-    if value is None:
-        return out
-    if not isinstance(value, dict):
-        problems.append(Problem(label, where, value, "a mapping of key path -> value (or {} for no change)"))
-        return out
-    for key, v in value.items():
-        if key == "description":
-            if not isinstance(v, str):
-                problems.append(Problem(label, f"{where}.description", v, "a string"))
-            continue
-        if key in SECTIONS and isinstance(v, dict):
-            for sub, vv in v.items():
-                got = _param_path(f"{key}.{sub}", label, f"{where}.{key}.{sub}", problems)
-                if got:
-                    out[got] = vv
-            continue
-        got = _param_path(key, label, f"{where}.{key}", problems)
-        if got:
-            out[got] = v
-    return out
+    section, _, name = str(path).partition(".")
+    hint = did_you_mean(path, [a for a in path_aliases() if "." in a]) or did_you_mean(path, reg)
+    if not hint and section == "policy" and name in reg:
+        hint = f"parameters.{name}"
+    return Problem(label, where, path, "a key path parameters.<name> or policy.<lever>, or a model parameter name", hint)
 
 
 # ---------------------------------------------------------------- canonical values
@@ -283,22 +255,6 @@ def canonical(value):
     if isinstance(value, (float, np.floating)):
         return float(value)
     return value
-
-
-def _check_param(name: str, value, label: str, where: str, problems: list[Problem]):
-    p = registry()[name]
-    try:
-        return p.check(value)
-    except ValueError as err:
-        msg = str(err)
-        allowed = msg.split("allowed: ", 1)[1] if "allowed: " in msg else p.allowed()
-        if p.kind == "schedule" and "; allowed:" in msg and "found" not in msg.split(";")[0]:
-            allowed = f"{allowed} ({msg.split(': ', 1)[1].split('; allowed')[0]})"
-        problems.append(Problem(label, where, value, allowed))
-        return _MISSING
-    except Exception:  # noqa: BLE001 - odd values (e.g. unhashable) must not escape as tracebacks
-        problems.append(Problem(label, where, value, p.allowed()))
-        return _MISSING
 
 
 # ---------------------------------------------------------------- the scenario
@@ -446,11 +402,25 @@ def _package_version() -> str:
 
 
 # ---------------------------------------------------------------- validation
-def _is_int(x) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+def _variant_overrides(body: dict) -> tuple[dict, list[str]]:
+    """{(section, name): value} of a checked variant body, and the parameters it sets twice."""
+    out, twice = {}, []
+    items = [(f"{s}.{n}", v) for s in SECTIONS for n, v in (body.get(s) or {}).items()]
+    items += [(k, v) for k, v in body.items() if k not in (*SECTIONS, "description")]
+    for path, value in items:
+        section, name = _section_of(path)
+        if any(n == name for _, n in out):
+            twice.append(path)
+        out[(section, name)] = value
+    return out, twice
 
 
-def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
+def run_count(n_points: int, n_variants: int, replications: int) -> int:
+    """Runs of a batch, computed without building the grid."""
+    return n_points * n_variants * replications
+
+
+def _validate(doc: dict, origin: dict, label: str, stem: str, max_runs: int = MAX_RUNS) -> Scenario:
     problems: list[Problem] = []
 
     def where(*path) -> str:
@@ -459,176 +429,122 @@ def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
                 return origin[tuple(path[:i])]
         return label
 
-    for key in list(doc):
-        if key not in TOP_KEYS:
-            problems.append(Problem(where(key), key, doc[key], "one of the keys " + ", ".join(TOP_KEYS), _did_you_mean(key, TOP_KEYS)))
+    def label_of(loc) -> str:
+        return where(*[p for p in loc[:2] if isinstance(p, str)])
 
-    version = doc.get("version", SCHEMA_VERSION)
-    if not _is_int(version) or version != SCHEMA_VERSION:
-        problems.append(Problem(where("version"), "version", version, f"{SCHEMA_VERSION} (the only schema version)"))
+    more, bad_entries = 0, set()
+    try:
+        document_model().model_validate(doc)
+    except ValidationError as err:
+        found, more, bad_entries = schema_problems(err, label_of, MAX_PROBLEMS)
+        problems += [Problem(*f) for f in found]
+    bad = {loc[0] for loc in bad_entries if len(loc) == 1}
 
-    name = doc.get("name", stem)
-    if not isinstance(name, str) or not name.strip():
-        problems.append(Problem(where("name"), "name", name, TOP_KEYS["name"]))
-        name = stem
-    description = doc.get("description", "")
-    if not isinstance(description, str):
-        problems.append(Problem(where("description"), "description", description, TOP_KEYS["description"]))
-        description = ""
+    def take(key, default):
+        """The value of a top-level key that passed the schema, else ``default``."""
+        value = doc.get(key)
+        return default if key in bad or value is None else value
 
-    # model parameters and policy
-    checked = {}
-    sections = {}
-    for section in SECTIONS:
-        body = doc.get(section, {})
-        if body is None:
-            body = {}
-        if not isinstance(body, dict):
-            problems.append(Problem(where(section), section, body, TOP_KEYS[section]))
-            body = {}
-        allowed = _section_names(section)
-        out = {}
-        for pname, value in body.items():
-            path = f"{section}.{pname}"
-            if pname not in allowed:
-                hint = _did_you_mean(pname, allowed)
-                if not hint and section == "policy" and pname in registry():
-                    hint = f"parameters.{pname}"
-                what = "a policy lever: " + ", ".join(allowed) if section == "policy" else "a model parameter (see rural_abm/model/parameters.yaml)"
-                problems.append(Problem(where(section, pname), path, pname, what, hint))
-                continue
-            if pname in checked:
-                problems.append(Problem(where(section, pname), path, value, f"each parameter once (also set as {checked[pname]})"))
-                continue
-            got = _check_param(pname, value, where(section, pname), path, problems)
-            if got is not _MISSING:
-                out[pname] = value
-                checked[pname] = path
-        sections[section] = out
+    name = take("name", stem).strip() or stem
+    description = take("description", "")
+    sections = {s: {k: v for k, v in (doc.get(s) or {}).items() if (s, k) not in bad_entries} if isinstance(doc.get(s), dict) else {} for s in SECTIONS}
+    both = set(sections["parameters"]) & set(sections["policy"])
+    for pname in sorted(both):
+        problems.append(Problem(where("policy", pname), f"policy.{pname}", sections["policy"][pname], f"each parameter once (also set as parameters.{pname})"))
 
-    # variants
-    raw_variants = doc.get("variants", None)
+    raw_variants = doc.get("variants") if isinstance(doc.get("variants"), dict) and ("variants",) not in bad_entries else None
+    raw_variants = raw_variants or {"baseline": {}}
     variants, variant_docs = {}, {}
-    if raw_variants is None:
-        raw_variants = {"baseline": {}}
-    if not isinstance(raw_variants, dict) or not raw_variants:
-        problems.append(Problem(where("variants"), "variants", raw_variants, TOP_KEYS["variants"] + " (at least one)"))
-        raw_variants = {"baseline": {}}
     for vname, body in raw_variants.items():
-        vwhere = f"variants.{vname}"
-        if not isinstance(vname, str) or not vname.strip() or any(c in vname for c in "/\\\n"):
-            problems.append(Problem(where("variants"), "variants", vname, "variant names: non-empty strings without slashes"))
+        if ("variants", vname) in bad_entries:  # reported already; the name still counts for the baseline
+            variants[vname] = {}
             continue
-        over = _flatten_overrides(body, where("variants"), vwhere, problems)
-        good = {}
-        for (section, pname), value in over.items():
-            got = _check_param(pname, value, where("variants"), f"{vwhere}.{section}.{pname}", problems)
-            if got is not _MISSING:
-                good[(section, pname)] = value
-        variants[vname] = good
-        if isinstance(body, dict) and isinstance(body.get("description"), str):
+        over, twice = _variant_overrides(body or {})
+        for path in twice:
+            problems.append(Problem(where("variants"), f"variants.{vname}.{path}", body.get(path, MISSING), "each parameter once in a variant"))
+        variants[vname] = over
+        if body and body.get("description"):
             variant_docs[vname] = body["description"]
 
-    baseline = doc.get("baseline", "baseline" if "baseline" in variants else next(iter(variants), "baseline"))
-    if not isinstance(baseline, str) or baseline not in variants:
-        hint = _did_you_mean(baseline, variants)
-        problems.append(Problem(where("baseline"), "baseline", baseline, "the name of a variant: " + ", ".join(map(str, variants)), hint))
+    baseline = take("baseline", "baseline" if "baseline" in variants else next(iter(variants)))
+    if baseline not in variants:
+        problems.append(Problem(where("baseline"), "baseline", baseline, "the name of a variant: " + ", ".join(variants), did_you_mean(baseline, variants)))
 
-    # sweep
-    sweep = {}
-    raw_sweep = doc.get("sweep", None) or {}
-    if not isinstance(raw_sweep, dict):
-        problems.append(Problem(where("sweep"), "sweep", raw_sweep, TOP_KEYS["sweep"]))
-        raw_sweep = {}
-    columns = {}
-    for path, values in raw_sweep.items():
-        swhere = f"sweep.{path}"
-        got = _param_path(path, where("sweep"), swhere, problems)
-        if not got:
+    sweep, swept = {}, {}
+    for path, values in take("sweep", {}).items():
+        section, pname = _section_of(path)
+        if pname in swept:
+            problems.append(Problem(where("sweep"), f"sweep.{path}", path, f"each parameter swept once (also {swept[pname]})"))
             continue
-        if not isinstance(values, list) or not values:
-            problems.append(Problem(where("sweep"), swhere, values, "a non-empty list of values"))
+        swept[pname] = path
+        if len({json.dumps(canonical_json(v), sort_keys=True) for v in values}) != len(values):
+            problems.append(Problem(where("sweep"), f"sweep.{path}", values, "distinct values"))
             continue
-        col = sweep_column(path)
-        if col in columns:
-            problems.append(Problem(where("sweep"), swhere, path, f"each parameter swept once (also {columns[col]})"))
-            continue
-        columns[col] = path
-        ok = True
-        for i, v in enumerate(values):
-            if _check_param(got[1], v, where("sweep"), f"{swhere}[{i}]", problems) is _MISSING:
-                ok = False
-        if ok and len({json.dumps(canonical_json(v), sort_keys=True) for v in values}) != len(values):
-            problems.append(Problem(where("sweep"), swhere, values, "distinct values"))
-            ok = False
-        if ok:
-            sweep[f"{got[0]}.{got[1]}"] = list(values)
+        sweep[f"{section}.{pname}"] = list(values)
 
-    replications = doc.get("replications", 10)
-    if not _is_int(replications) or not 1 <= replications <= 100000:
-        problems.append(Problem(where("replications"), "replications", replications, TOP_KEYS["replications"]))
-        replications = 1
-    seed = doc.get("seed", DEFAULT_SEED)
-    if not _is_int(seed) or not 0 <= seed < 2**63:
-        problems.append(Problem(where("seed"), "seed", seed, TOP_KEYS["seed"]))
-        seed = DEFAULT_SEED
+    replications = take("replications", 10)
+    seed = take("seed", DEFAULT_SEED)
+    outputs = take("outputs", list(DEFAULT_OUTPUTS))
+    outputs = list(dict.fromkeys([outputs] if isinstance(outputs, str) else outputs))
 
-    outputs = doc.get("outputs", list(DEFAULT_OUTPUTS))
-    if isinstance(outputs, str):
-        outputs = [outputs]
-    if not isinstance(outputs, list) or not outputs:
-        problems.append(Problem(where("outputs"), "outputs", outputs, "a non-empty list of county metrics (or <metric>_cum): " + ", ".join(o for o in OUTPUTS if not o.endswith("_cum"))))
-        outputs = list(DEFAULT_OUTPUTS)
-    good_out = []
-    for i, o in enumerate(outputs):
-        if o not in OUTPUTS:
-            problems.append(Problem(where("outputs"), f"outputs[{i}]", o, "a county metric (rural_abm/model/metrics.py COUNTY_METRICS) or <metric>_cum", _did_you_mean(o, OUTPUTS)))
-        elif o not in good_out:
-            good_out.append(o)
+    # the run limit, before anything is built from the grid
+    n_points = math.prod(len(v) for v in sweep.values())
+    n_runs = run_count(n_points, len(variants), replications)
+    if n_runs > max_runs:
+        problems.append(Problem(
+            label, "", _Found(f"{n_runs:,} runs ({n_points:,} sweep points x {len(variants)} variants x {replications} replications)"),
+            f"at most {max_runs:,} runs per batch (raise the limit with --max-runs N, or load(..., max_runs=N))",
+        ))  # fmt: skip
+        raise ScenarioError(problems, more)
 
-    # effect year: inside the simulated calendar of every variant and sweep point
+    # every value once more through the model's own registry (the authority on parameters)
     reg = registry()
     base_params = {**sections["parameters"], **sections["policy"]}
+    checks = [(f"{s}.{n}", n, v, where(s, n)) for s in SECTIONS for n, v in sections[s].items()]
+    checks += [(f"variants.{vn}.{s}.{n}", n, v, where("variants")) for vn, o in variants.items() for (s, n), v in o.items()]
+    checks += [(f"sweep.{p}[{i}]", p.split(".")[-1], v, where("sweep")) for p, vals in sweep.items() for i, v in enumerate(vals)]
+    for path, pname, value, file in checks:
+        try:
+            reg[pname].check(value)
+        except Exception as err:  # noqa: BLE001 - the registry's message says what is allowed
+            problems.append(Problem(file, path, value, str(err).split("allowed: ", 1)[-1]))
+
+    # effect year: inside the simulated calendar of every variant and sweep point
+    calendar_sweep = {p: v for p, v in sweep.items() if p.split(".")[-1] in ("start_year", "n_years")}
     calendars = set()
-    scen_points = _grid_points(sweep)
-    for over in (variants or {"baseline": {}}).values():
-        for point in scen_points:
+    for over in variants.values():
+        for point in _grid_points(calendar_sweep):
             kw = _run_params(base_params, point, over)
             calendars.add((int(kw.get("start_year", reg["start_year"].default)), int(kw.get("n_years", reg["n_years"].default))))
     first = max(s for s, _ in calendars)
     last = min(s + n - 1 for s, n in calendars)
-    effect_year = doc.get("effect_year", _MISSING)
-    if effect_year is _MISSING:
+    effect_year = doc.get("effect_year", MISSING)
+    if effect_year is MISSING or effect_year is None or "effect_year" in bad:
         effect_year = last
-    elif not _is_int(effect_year) or not first <= effect_year <= last:
+    if not first <= effect_year <= last:
         allowed = f"a calendar year in [{first}, {last}] (simulated years)" if first <= last else "a simulated year (variants share no simulated year)"
-        problems.append(Problem(where("effect_year"), "effect_year", effect_year, allowed))
-        effect_year = last
-    effect_windows = _check_windows(doc.get("effect_windows", []), first, last, where("effect_windows"), problems)
+        problems.append(Problem(where("effect_year"), "effect_year", doc.get("effect_year", MISSING), allowed))
+    effect_windows = _check_windows([] if "effect_windows" in bad else doc.get("effect_windows") or [], first, last, where("effect_windows"), problems)
 
     # every variant x point must be a valid model parameter set (cross-parameter rules)
-    if not problems and not variants:
-        problems.append(Problem(where("variants"), "variants", raw_variants, TOP_KEYS["variants"] + " (at least one valid variant)"))
-    if not problems:
+    if not problems and not more:
         from rural_abm.model.parameters import resolve  # local: only for the cross-field rules
 
         seen = set()
         for v, over in variants.items():
-            for point in scen_points:
-                kw = _run_params(base_params, point, over)
+            for point in _grid_points(sweep):
                 try:
-                    resolve(**kw)
+                    resolve(**_run_params(base_params, point, over))
                 except Exception as err:  # noqa: BLE001
-                    text = str(err).split("\n  - ")[1:] or [str(err)]
-                    for t in text:
+                    for t in str(err).split("\n  - ")[1:] or [str(err)]:
                         if t not in seen:
                             seen.add(t)
-                            problems.append(Problem(label, f"variants.{v}" + (f" at sweep {dict(point)}" if point else ""), t, "a consistent model parameter set"))
+                            problems.append(Problem(label, f"variants.{v}" + (f" at sweep {dict(point)}" if point else ""), _Found(t), "a consistent model parameter set"))
 
-    if problems:
-        raise ScenarioError(problems)
+    if problems or more:
+        raise ScenarioError(problems, more)
     return Scenario(
-        name=name.strip(),
+        name=name,
         description=description,
         source=label,
         parameters=sections["parameters"],
@@ -640,17 +556,14 @@ def _validate(doc: dict, origin: dict, label: str, stem: str) -> Scenario:
         replications=int(replications),
         seed=int(seed),
         effect_year=int(effect_year),
-        outputs=good_out,
+        outputs=outputs,
         document=doc,
         effect_windows=effect_windows,
     )
 
 
-def _check_windows(raw, first: int, last: int, label: str, problems: list[Problem]) -> list[str]:
+def _check_windows(raw: list, first: int, last: int, label: str, problems: list[Problem]) -> list[str]:
     """effect_windows: labels of further readings ('2025', '2021-2025'), each within the simulated years."""
-    if not isinstance(raw, list):
-        problems.append(Problem(label, "effect_windows", raw, TOP_KEYS["effect_windows"]))
-        return []
     labels = []
     for i, value in enumerate(raw):
         try:
@@ -663,28 +576,37 @@ def _check_windows(raw, first: int, last: int, label: str, problems: list[Proble
 def _set_path(doc: dict, path: str, value, label: str, problems: list[Problem]) -> None:
     """Apply one ``--set key=value`` override to the raw document."""
     parts = path.split(".")
+    where = f"--set {path}"
+    if path == "extends":
+        problems.append(Problem(label, where, value, "extends only inside a scenario file (write a file that extends the other)"))
+        return
     if len(parts) == 1 and parts[0] in TOP_KEYS and parts[0] not in SECTIONS:
         doc[parts[0]] = value
         return
     if len(parts) >= 2 and parts[0] == "variants":
-        variants = doc.setdefault("variants", {})
+        variants = doc.get("variants")
         if not isinstance(variants, dict) or parts[1] not in variants:
-            problems.append(Problem(label, f"--set {path}", path, "variants.<existing variant>.<key path>", _did_you_mean(parts[1], variants if isinstance(variants, dict) else [])))
+            names = list(variants) if isinstance(variants, dict) else []
+            problems.append(Problem(label, where, path, "variants.<existing variant>.<key path>", did_you_mean(parts[1], names)))
             return
         body = variants[parts[1]]
         if body is None:
             body = variants[parts[1]] = {}
-        if not isinstance(body, dict):
+        sub = ".".join(parts[2:])
+        if not isinstance(body, dict) or not (sub == "description" or _section_of(sub)):
+            problems.append(_key_path_problem(sub, label, where) if isinstance(body, dict) else Problem(label, where, body, "a variant that is a mapping"))
             return
-        body[".".join(parts[2:])] = value
+        body[sub] = value
         return
-    got = _param_path(path, label, f"--set {path}", problems)
-    if got:
-        section, name = got
-        body = doc.get(section)
-        if not isinstance(body, dict):
-            body = doc[section] = {}
-        body[name] = value
+    got = _section_of(path)
+    if not got:
+        problems.append(_key_path_problem(path, label, where))
+        return
+    section, name = got
+    body = doc.get(section)
+    if not isinstance(body, dict):
+        body = doc[section] = {}
+    body[name] = value
 
 
 def parse_set(items) -> list[tuple[str, object]]:
@@ -696,8 +618,11 @@ def parse_set(items) -> list[tuple[str, object]]:
             continue
         key, text = item.split("=", 1)
         try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
+            value = parse_text(text) if text.strip() else None
+        except InputRefused as err:
+            problems.append(Problem("command line", f"--set {key}", _Found(err.found), err.allowed))
+            continue
+        except Exception:  # noqa: BLE001 - any YAML failure
             problems.append(Problem("command line", f"--set {key}", text, "a YAML value"))
             continue
         out.append((key.strip(), value))
@@ -706,25 +631,31 @@ def parse_set(items) -> list[tuple[str, object]]:
     return out
 
 
-def load(source, overrides=None) -> Scenario:
-    """Validated :class:`Scenario` from a file path, a YAML string path, or a dict.
+def _check_max_runs(max_runs) -> int:
+    from .errors import check_count
+
+    return check_count("max_runs", max_runs, lowest=1)
+
+
+def load(source, overrides=None, max_runs: int = MAX_RUNS) -> Scenario:
+    """Validated :class:`Scenario` from a file path or a dict.
 
     ``overrides`` is a list of (key path, value) or a mapping applied to the
     merged document before validation: top-level keys (``replications``),
     model parameters (``n_people``, ``parameters.n_people``, ``policy.x``) or
-    ``variants.<name>.<key path>``.
+    ``variants.<name>.<key path>``. ``max_runs``: the most runs the batch may
+    have (the scenario is refused above it).
     """
+    max_runs = _check_max_runs(max_runs)
     problems: list[Problem] = []
     origin: dict = {}
     if isinstance(source, dict):
         label, stem = "<dict>", "scenario"
-        doc = copy.deepcopy(source)
+        doc = _parse(lambda: source, label, problems)
+        if doc is None:
+            raise ScenarioError(problems)
         if "extends" in doc:
-            problems.append(Problem(label, "extends", doc["extends"], "a scenario file (extends works only in files)"))
-            doc.pop("extends")
-        for k in [k for k in doc if not isinstance(k, str)]:
-            problems.append(Problem(label, "", k, "string keys only"))
-            del doc[k]
+            problems.append(Problem(label, "extends", doc.pop("extends"), "a scenario file (extends works only in files)"))
     elif isinstance(source, (str, Path)):
         path = Path(source)
         label, stem = str(path), path.stem
@@ -734,7 +665,6 @@ def load(source, overrides=None) -> Scenario:
         if doc is None:
             raise ScenarioError(problems)
         origin = {k: (label if v == str(path.resolve()) else v) for k, v in origin.items()}
-        label = str(path)
     else:
         raise ScenarioError([Problem("<input>", "", type(source).__name__, "a path to a YAML file or a dict")])
     stated = {}
@@ -742,12 +672,12 @@ def load(source, overrides=None) -> Scenario:
         items = overrides.items() if isinstance(overrides, dict) else overrides
         for key, value in items:
             stated.setdefault(key, _stated_value(doc, key))
-            _set_path(doc, key, value, label, problems)
+            _set_path(doc, key, plain(value), label, problems)
             origin[(key.split(".")[0],)] = "command line (--set)"
     try:
-        scenario = _validate(doc, origin, label, stem)
+        scenario = _validate(doc, origin, label, stem, max_runs)
     except ScenarioError as err:
-        raise ScenarioError(problems + err.problems) from None
+        raise ScenarioError(problems + err.problems, err.more) from None
     if problems:
         raise ScenarioError(problems)
     scenario.overrides = {k: {"stated": canonical_json(v), "used": canonical_json(_stated_value(doc, k))} for k, v in stated.items()}
@@ -771,19 +701,19 @@ def _stated_value(doc: dict, path: str):
     return reg[name].default if name in reg else None
 
 
-def loads(text: str, label: str = "<string>") -> Scenario:
+def loads(text: str, label: str = "<string>", max_runs: int = MAX_RUNS) -> Scenario:
     """Validated :class:`Scenario` from YAML text (no ``extends``)."""
+    max_runs = _check_max_runs(max_runs)
     problems: list[Problem] = []
-    doc = _parse_text(text, label, problems)
+    doc = _parse(lambda: text, label, problems)
     if doc is None:
         raise ScenarioError(problems)
     if "extends" in doc:
-        problems.append(Problem(label, "extends", doc["extends"], "a scenario file (extends works only in files)"))
-        doc.pop("extends")
+        problems.append(Problem(label, "extends", doc.pop("extends"), "a scenario file (extends works only in files)"))
     try:
-        scenario = _validate(doc, {}, label, "scenario")
+        scenario = _validate(doc, {}, label, "scenario", max_runs)
     except ScenarioError as err:
-        raise ScenarioError(problems + err.problems) from None
+        raise ScenarioError(problems + err.problems, err.more) from None
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -791,6 +721,8 @@ def loads(text: str, label: str = "<string>") -> Scenario:
 
 __all__ = [
     "DEFAULT_OUTPUTS",
+    "MAX_PROBLEMS",
+    "MAX_RUNS",
     "OUTPUTS",
     "Problem",
     "RunSpec",
@@ -800,5 +732,6 @@ __all__ = [
     "load",
     "loads",
     "parse_set",
+    "run_count",
     "sweep_column",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import economy, land, protection
+from . import economy, families, land, protection
 from .codes import Occupation, Sector, Status
 
 COMPONENTS = ("farm", "casual", "local_wages", "remittances", "profit", "rent", "pension", "campaign", "dibao", "transfers",
@@ -54,11 +54,12 @@ def step(m) -> None:
     inc["local_wages"] = np.bincount(hid[employees], minlength=H) * p["local_wage"] * m.indices["local"]
     urban = np.flatnonzero(alive & (occ == Occupation.URBAN_EMPLOYED))
     earnings = economy.urban_earnings(p, per.skill[urban], m.growth)
-    inc["remittances"] = np.bincount(hid[urban], p["remittance_share"] * earnings, minlength=H)
+    inc["remittances"] = np.bincount(hid[urban], families.remittance_shares(m, urban) * earnings, minlength=H)
     per.savings[urban] += p["urban_saving_share"] * earnings
     inc["profit"] = np.bincount(hid[ven.founder[act]], ven.profit[act], minlength=H)
     rng = m.streams.get("shocks", m.year, 1)
     sick = rng.random(H) < p["health_shock_rate"]
+    m.household_sick = sick  # read next year by the elder-care pull (families.home_pulls)
     inc["health_costs"] = np.where(sick, rng.exponential(p["health_shock_cost"], H), 0.0)
 
     residents = np.bincount(hid[resident], minlength=H)

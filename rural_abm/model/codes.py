@@ -4,11 +4,13 @@ from enum import IntEnum
 
 
 class Status(IntEnum):
-    """Where a person lives: HOME (never away), AWAY (working away), RETURNED (home after being away)."""
+    """Where a person lives: HOME (never away), AWAY (away: migrants and children living with them),
+    RETURNED (home after being away), SETTLED (settled out for good; no longer registered, ``alive`` False)."""
 
     HOME = 0
     AWAY = 1
     RETURNED = 2
+    SETTLED = 3
 
 
 class Occupation(IntEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .codes import Occupation, ReturnKind, Status
+from .codes import Occupation, Status
 from .network import HOUSEHOLD
 
 
@@ -34,6 +34,8 @@ def step(m) -> None:
             household=hh,
             village=per.village[born_to],
             skill=np.maximum(0.05, 1.0 + p["initial_skill_sd"] * rng.standard_normal(len(born_to))),
+            parent=born_to,
+            kin_draw=rng.random(len(born_to)),
         )
         flows["births"] += np.bincount(per.village[kids], minlength=m.n_villages)
         _tie_newborns(m, kids)
@@ -42,10 +44,8 @@ def step(m) -> None:
     # life stages
     alive, age = per.alive, per.age
     resident = per.status != Status.AWAY
-    per.occupation[alive & (age == p["working_age"]) & resident] = Occupation.FARMER
-    retiring = alive & (age >= p["elder_age"]) & (per.occupation != Occupation.ELDER)
-    coming_home = retiring & (per.status == Status.AWAY)
-    m.apply_returns(np.flatnonzero(coming_home), ReturnKind.PASSIVE, purpose=10)
+    per.occupation[alive & (age >= p["working_age"]) & (per.occupation == Occupation.CHILD) & resident] = Occupation.FARMER
+    retiring = alive & (age >= p["elder_age"]) & (per.occupation != Occupation.ELDER) & resident  # migrants retire on return
     per.occupation[retiring] = Occupation.ELDER
     per.employer[retiring] = -1
     m.on_deaths(np.flatnonzero(dead))

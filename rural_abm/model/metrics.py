@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import outputs
+from . import family_outputs, outputs
 from .codes import Occupation, ReturnKind, Status
+from .families import migrants
 from .policies import FISCAL_HEADS
 
 #: County outputs: name -> unit and meaning. Flows are counts during the year.
@@ -17,7 +18,7 @@ COUNTY_METRICS = {
     "year": "calendar year",
     "registered": "persons alive and registered in the county",
     "resident": "registered persons living in the county",
-    "away": "registered persons working or seeking work away",
+    "away": "registered persons living away: migrants working or seeking work, and children living with them",
     "returned": "residents who have been away (stock)",
     "migrated": "persons who left this year",
     "returned_passive": "persons pushed home this year (job loss, age)",
@@ -62,6 +63,7 @@ COUNTY_METRICS = {
     **{f"fiscal_{h}": f"RMB spent this year on {h.replace('_', ' ')}" for h in FISCAL_HEADS},
     "fiscal_total": "RMB spent this year on all levers",
     **outputs.COUNTY,
+    **family_outputs.COUNTY_METRICS,
 }
 
 #: Village outputs (one row per village per year).
@@ -79,6 +81,7 @@ VILLAGE_METRICS = {
     "land_idle": "mu",
     "service_level": "index (1 = full scale)",
     "demand_index": "index (1 = reference residents)",
+    "settled_out": "persons settled out for good this year",
     **outputs.VILLAGE,
 }
 
@@ -184,7 +187,7 @@ def compute(m) -> tuple[dict, dict]:
         "return_to_poverty": int(m.flows["return_to_poverty"].sum()),
         "poor_households": int(np.count_nonzero(counted & hh.poor)),
         "urban_rural_income_ratio": float(p["urban_income_per_capita"] * m.indices["urban_income"] / mean_income) if mean_income > 0 else np.nan,
-        "urban_employment_rate": float((away & (per.occupation == Occupation.URBAN_EMPLOYED)).sum() / max(away.sum(), 1)),
+        "urban_employment_rate": float((away & (per.occupation == Occupation.URBAN_EMPLOYED)).sum() / max(migrants(per).sum(), 1)),
         "expected_urban_income": float(m.expected_employment * p["urban_wage"] * m.growth),
         "expected_home_income": m.mean_home_income,
         "enterprises_active": int(act.sum()),
@@ -204,6 +207,7 @@ def compute(m) -> tuple[dict, dict]:
         "loans_written_off": float(m.ledger["loans_written_off"]),
         **{f"fiscal_{h}": float(m.fiscal[h]) for h in FISCAL_HEADS},
         "fiscal_total": float(sum(m.fiscal.values())),
+        **family_outputs.compute(m, child & split),
     }
     village = {
         "registered": registered_v,
@@ -219,6 +223,7 @@ def compute(m) -> tuple[dict, dict]:
         "land_idle": idle_v,
         "service_level": m.service.copy(),
         "demand_index": m.demand.copy(),
+        "settled_out": m.flows["settled_out"].copy(),
     }
     more_county, more_village = outputs.compute(m, county)
     return {**county, **more_county}, {**village, **more_village}

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import decisions, economy
+from . import ageing, decisions, economy
 from .codes import Occupation, Status
 
 
 def urban_job_losses(m) -> None:
-    """Phase 3: employed migrants lose urban jobs (base rate plus shock years; age push)."""
+    """Phase 3: employed migrants lose urban jobs (base rate plus shock years)."""
     per, p = m.persons, m.p
     rng = m.streams.get("shocks", m.year, 0)
     employed = per.alive & (per.occupation == Occupation.URBAN_EMPLOYED)
     rate = p["urban_job_loss_rate"] + m.levers["urban_job_loss_shock"]
     lose = employed & (rng.random(per.n) < rate)
-    if p["passive_return"]:
-        lose |= employed & (per.age >= p["urban_age_limit"])
     per.occupation[lose] = Occupation.URBAN_UNEMPLOYED
 
 
@@ -61,10 +59,11 @@ def decide_moves(m, home_income: np.ndarray, amenity: np.ndarray):
     """
     per, p = m.persons, m.p
     rng = m.streams.get("migration", m.year)
-    u_leave, u_return, u_passive = rng.random(per.n), rng.random(per.n), rng.random(per.n)
+    u_leave, u_return, u_passive, u_age = (rng.random(per.n) for _ in range(4))
     urban_income = m.expected_employment * economy.urban_earnings(p, per.skill, m.growth)
     gap = decisions.utility_gap(urban_income, home_income, amenity)
     away = per.alive & (per.status == Status.AWAY)
+    migrant = away & (per.occupation != Occupation.CHILD)
 
     movable = m.movable_residents()
     ties_away = m.network.share_of_ties(away, per.alive) if p["network_effects"] else 0.0
@@ -73,11 +72,11 @@ def decide_moves(m, home_income: np.ndarray, amenity: np.ndarray):
 
     unemployed = away & (per.occupation == Occupation.URBAN_UNEMPLOYED)
     passive = unemployed & (u_passive < p["passive_return_rate"]) if p["passive_return"] else np.zeros(per.n, bool)
-    if p["passive_return"]:
-        passive |= away & (per.age >= p["urban_age_limit"])
+    if p["passive_return"]:  # age push (ageing.py): urban work ends by a hazard rising with age
+        passive |= migrant & (u_age < ageing.push_table(p)[per.age])
     ent_ties = m.network.count_tied_to(np.flatnonzero(m.returnee_founders()), per.n) if p["entrepreneur_pull"] else 0.0
     p_return = decisions.return_probability(p, gap, ent_ties, urban_income, home_income)
-    voluntary = away & ~passive & (u_return < p_return)
+    voluntary = migrant & ~passive & (u_return < p_return)
     return leavers, np.flatnonzero(passive), np.flatnonzero(voluntary)
 
 

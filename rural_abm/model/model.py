@@ -3,15 +3,18 @@
 A year (one ``step``) runs, in this order (docs/odd.md, "Process overview"):
 
 1. policy: every lever's schedule gives this year's value;
-2. demography: ageing, deaths, births, leaving school, retiring; ventures
+2. demography: ageing, deaths, births, leaving school, retiring, marriages; ventures
    whose founder died or retired close;
-3. shocks: urban job losses (base rate, shock years, age), outflow shock;
+3. shocks: urban job losses (base rate, shock years), outflow shock;
 4. markets: urban employment rate expected from jobs / urban labour, and
    urban vacancies filled from unemployed migrants; village resident shares
    give the local demand index and public-service level;
 5. decisions, simultaneous (every rule reads the state at the start of the
    phase, so nothing depends on the order persons are visited): leave, return
-   (passive or voluntary), start a venture, join training;
+   (passive: job loss or age push; voluntary), start a venture, join training;
+   spouses follow (families.couples); then children go with or stay behind
+   their parents (families.place_children) and migrant households may settle
+   for good (settlement.step);
 6. employers: urban vacancies (again, for this year's arrivals) and venture
    vacancies are filled; ventures
    produce, repay loans and may fail;
@@ -28,7 +31,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import accounting, demography, economy, enterprises, land, life_events, metrics, migration, services
+from . import accounting, demography, economy, enterprises, families, land, life_events, metrics, migration, services, settlement
 from .agents import Enterprise, Person, Village
 from .codes import Occupation, ReturnKind, Status
 from .decisions import expected_home_income, home_amenity
@@ -36,7 +39,7 @@ from .network import HOUSEHOLD, URBAN, VILLAGE, SocialNetwork, household_ties, v
 from .parameters import resolve
 from .policies import FISCAL_HEADS, levers
 from .population import Households, Persons, Ventures
-from .streams import Streams, root_sequence
+from .streams import Streams, check_rng, root_sequence
 
 AGE_PYRAMID = Path(__file__).resolve().parent.parent / "data" / "age_pyramid.csv"
 
@@ -52,6 +55,7 @@ class RuralModel(mesa.Model):
 
     def __init__(self, rng=None, **params):
         p = resolve(**params)
+        check_rng(rng)
         super().__init__(rng=rng)
         self.p = p
         self.streams = Streams(root_sequence(rng if rng is not None else self.rng))
@@ -80,12 +84,8 @@ class RuralModel(mesa.Model):
         p = self.p
         rng = self.streams.get("setup", p["start_year"])
         n = p["n_people"]
-        sizes = 1 + rng.poisson(p["household_size_mean"] - 1.0, size=int(1.2 * n / p["household_size_mean"]) + 100)
-        while sizes.sum() < n:  # rare: draw more households
-            sizes = np.concatenate([sizes, 1 + rng.poisson(p["household_size_mean"] - 1.0, size=len(sizes))])
-        n_hh = int(np.searchsorted(np.cumsum(sizes), n)) + 1
-        sizes = sizes[:n_hh]
-        sizes[-1] -= sizes.sum() - n
+        bands = np.loadtxt(AGE_PYRAMID, delimiter=",", comments="#")
+        household, ages, spouse, parent, n_hh = families.compose(rng, n, bands)
         hh = Households(n_hh)
         hh.village[:] = rng.integers(0, self.n_villages, n_hh)
         hh.land[:] = rng.gamma(4.0, p["land_per_household_mu"] / 4.0, n_hh)
@@ -93,22 +93,17 @@ class RuralModel(mesa.Model):
         hh.monitor_draw[:] = rng.random(n_hh)
 
         per = Persons(n, capacity=int(n * 1.5))
-        per.household[:] = np.repeat(np.arange(n_hh), sizes)
+        per.household[:], per.age[:], per.spouse[:], per.parent[:] = household, ages, spouse, parent
+        per.kin_draw[:] = rng.random(n)
         per.village[:] = hh.village[per.household]
-        bands = np.loadtxt(AGE_PYRAMID, delimiter=",", comments="#")
-        share = bands[:, 1] / bands[:, 1].sum()
-        per.age[:] = bands[rng.choice(len(share), n, p=share), 0] + rng.integers(0, 5, n)
-        head = np.r_[0, np.cumsum(sizes)[:-1]]
-        per.age[head] = rng.integers(22, 70, n_hh)  # every household has an adult
         per.skill[:] = np.maximum(0.05, 1.0 + p["initial_skill_sd"] * rng.standard_normal(n))
         age = per.age
         working = (age >= p["working_age"]) & (age < p["elder_age"])
         per.occupation[:] = np.where(age < p["working_age"], Occupation.CHILD, np.where(working, Occupation.FARMER, Occupation.ELDER))
 
         # who is away at the start: younger working-age persons more likely
-        weight = np.where(working & (age < p["urban_age_limit"]), np.exp(-(((age - 30.0) / 12.0) ** 2)), 0.0)
-        prob = np.minimum(1.0, p["initial_away_share"] * working.sum() * weight / max(weight.sum(), 1e-12))
-        away = rng.random(n) < prob
+        weight = np.where(working, np.exp(-(((age - 30.0) / 12.0) ** 2)), 0.0)
+        away = families.initial_migrants(rng, weight, working, per.spouse, p["initial_away_share"], p["couple_together"])
         max_years = np.clip(age - p["working_age"], 1, 15)
         per.status[away] = Status.AWAY
         per.years_away[away] = rng.integers(1, max_years[away] + 1)
@@ -124,6 +119,8 @@ class RuralModel(mesa.Model):
         per.savings[been] = 0.5 * p["urban_saving_share"] * p["urban_wage"] * per.years_away[been]
         self.persons, self.households, self.ventures = per, hh, Ventures(0)
         self.initial_migrants = int(away.sum())
+        self.household_sick = np.zeros(n_hh, bool)
+        families.place_children(self)
 
         net_rng = self.streams.get("network", p["start_year"])
         hs, hd = household_ties(per.household)
@@ -154,17 +151,18 @@ class RuralModel(mesa.Model):
         self.levers = levers(p, self.year)  # 1. policy
         self._reset_flows()
         demography.step(self)  # 2. demography
+        families.marry(self)
         enterprises.close_orphans(self)
         migration.urban_job_losses(self)  # 3. shocks
         migration.outflow_shock(self)
         self.network.prune(self.persons.alive)
-        away = self.persons.alive & (self.persons.status == Status.AWAY)  # 4. markets
+        away = families.migrants(self.persons)  # 4. markets
         self.urban_jobs = economy.urban_jobs(p, self.initial_migrants, self.year, self.levers["urban_job_loss_shock"])
         self.expected_employment = economy.employment_rate(self.urban_jobs, int(away.sum()))
         migration.urban_hiring(self, 0)
         self._update_villages()
         home_income, amenity = self._home_values()  # 5. decisions
-        leavers, passive, voluntary = self.decide_moves(home_income, amenity)
+        leavers, passive, voluntary = families.couples(self, *self.decide_moves(home_income, amenity))
         moving = np.zeros(self.persons.n, bool)
         moving[leavers] = True
         trainable = self.movable_residents() & ~moving
@@ -173,6 +171,8 @@ class RuralModel(mesa.Model):
         self.apply_departures(leavers, purpose=1)
         self.apply_returns(passive, ReturnKind.PASSIVE, purpose=2)
         self.apply_returns(voluntary, ReturnKind.VOLUNTARY, purpose=3)
+        families.place_children(self)
+        settlement.step(self)
         migration.urban_hiring(self, 1)  # 6. employers
         migration.urban_experience(self)
         enterprises.operate(self)
@@ -186,7 +186,7 @@ class RuralModel(mesa.Model):
 
     def _reset_flows(self) -> None:
         names = ("births", "deaths", "migrated", "returned_passive", "returned_voluntary", "ventures_born",
-                 "returnee_ventures_born", "ventures_failed", "return_to_poverty", "trained", "loans_granted")
+                 "returnee_ventures_born", "ventures_failed", "return_to_poverty", "trained", "loans_granted", "settled_out")
         self.flows = {k: np.zeros(self.n_villages, np.int64) for k in names}
         self.fiscal = dict.fromkeys(FISCAL_HEADS, 0.0)
         self.protection: dict[str, int] = {}
@@ -232,7 +232,7 @@ class RuralModel(mesa.Model):
         child = np.bincount(hid[resident & (occ == Occupation.CHILD)], minlength=H) > 0
         elder = np.bincount(hid[resident & (occ == Occupation.ELDER)], minlength=H) > 0
         left_behind = (child.astype(float) + elder)[hid]
-        amenity = home_amenity(p, self.service[vil], left_behind, self.levers["tenure_security"])
+        amenity = home_amenity(p, self.service[vil], left_behind, self.levers["tenure_security"]) + families.home_pulls(self)
         return income, amenity
 
     def decide_moves(self, home_income: np.ndarray, amenity: np.ndarray):
@@ -272,7 +272,7 @@ class RuralModel(mesa.Model):
             per.alive
             & (per.status != Status.AWAY)
             & (per.age >= p["working_age"])
-            & (per.age < min(p["elder_age"], p["urban_age_limit"]))
+            & (per.age < p["elder_age"])
             & ((occ == Occupation.FARMER) | (occ == Occupation.LOCAL_EMPLOYEE))
         )
 
@@ -313,7 +313,7 @@ class RuralModel(mesa.Model):
             return
         per = self.persons
         per.status[returnees] = Status.RETURNED
-        per.occupation[returnees] = Occupation.FARMER
+        per.occupation[returnees] = np.where(per.age[returnees] >= self.p["elder_age"], Occupation.ELDER, Occupation.FARMER)
         per.return_kind[returnees] = kind
         key = "returned_passive" if kind == ReturnKind.PASSIVE else "returned_voluntary"
         self.flows[key] += np.bincount(per.village[returnees], minlength=self.n_villages)

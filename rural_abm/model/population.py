@@ -59,7 +59,10 @@ class Persons(Table):
 
     age (years), skill (units; never-migrant mean 1), savings (RMB, personal,
     mostly urban savings), years_away (years of urban work), employer
-    (venture index or -1), household and village (indices).
+    (venture index or -1), household and village (indices). ``alive`` means
+    alive and registered in the county (False after death or settling out).
+    Kin links (families.py): spouse and parent (row index or -1); kin_draw is a
+    fixed uniform that decides urban schooling at a given access share.
     """
 
     schema = {
@@ -76,6 +79,9 @@ class Persons(Table):
         "savings": (np.float64, 0.0),
         "trained": (np.bool_, False),
         "placed": (np.bool_, False),
+        "spouse": (np.int32, -1),
+        "parent": (np.int32, -1),
+        "kin_draw": (np.float32, 1.0),
     }
 
 
@@ -85,7 +91,8 @@ class Households(Table):
     ``poor`` is this year's status, ``registered_poor`` the transfer list
     (households whose own income was below the line at the latest means test),
     ``ever_poor`` whether it has ever been poor,
-    ``monitor_draw`` a fixed uniform that decides monitoring at a coverage.
+    ``monitor_draw`` a fixed uniform that decides monitoring at a coverage,
+    ``settled`` whether the household has settled out of the county for good.
     """
 
     schema = {
@@ -99,6 +106,7 @@ class Households(Table):
         "rented_out": (np.float64, 0.0),
         "rented_in": (np.float64, 0.0),
         "farmed": (np.float64, 0.0),
+        "settled": (np.bool_, False),
     }
 
 

@@ -18,6 +18,19 @@ import numpy as np
 STREAMS = ("setup", "demography", "migration", "business", "shocks", "network", "policy", "market")
 
 
+RNG_ALLOWED = "None, an integer >= 0, a list of such integers, or a numpy SeedSequence, Generator or BitGenerator"
+
+
+def check_rng(rng) -> None:
+    """Refuse an ``rng`` that numpy would reject (or silently misread), naming the argument."""
+    from .parameters import ParameterError
+
+    seeds = rng if isinstance(rng, (list, tuple)) and rng else [rng]
+    plain = all(isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)) and s >= 0 for s in seeds)
+    if not (rng is None or isinstance(rng, (np.random.SeedSequence, np.random.Generator, np.random.BitGenerator)) or plain):
+        raise ParameterError(f"rng: found {rng!r}; allowed: {RNG_ALLOWED}")
+
+
 def root_sequence(rng) -> np.random.SeedSequence:
     """Root seed sequence from anything Mesa accepts as ``rng``."""
     if isinstance(rng, np.random.SeedSequence):
