@@ -26,7 +26,8 @@ WINDOW = [2015, 2022]
 JOBS = {"ratio": {"numerator": {"output": "enterprise_jobs", "statistic": "sum", "years": WINDOW},
                   "denominator": {"output": "enterprises_active", "statistic": "sum", "years": WINDOW}}}  # fmt: skip
 WAGE_GROWTH = {"output": "expected_urban_income", "statistic": "growth", "years": WINDOW}
-SMALL = {"n_people": 600, "n_years": 8, "n_villages": 3}
+#: urban jobs do not bind (urban_jobs_ratio 4): expected urban income then grows with the wage alone
+SMALL = {"n_people": 600, "n_years": 8, "n_villages": 3, "urban_jobs_ratio": 4.0}
 
 
 def study(fit, targets, **extra) -> dict:

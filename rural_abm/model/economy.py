@@ -72,7 +72,7 @@ def service_level(p: dict, scale: np.ndarray, investment: float, school_open: np
     level = np.ones_like(scale)
     if p["service_feedback"]:
         level = np.minimum(1.0, np.power(scale, p["service_scale_elasticity"]))
-        level = level - p["school_closure_loss"] * ~school_open - p["clinic_closure_loss"] * ~clinic_open
+        level = np.maximum(0.0, level - p["school_closure_loss"] * ~school_open - p["clinic_closure_loss"] * ~clinic_open)
     return level + p["service_investment_effect"] * np.log1p(investment / 500.0)
 
 
