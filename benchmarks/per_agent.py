@@ -79,12 +79,13 @@ class DecidingPerson(Person):
         employee = s.resident[i] and occ == _EMPLOYEE
         own_workers = s.hh_workers[h] + (0 if farmer else 1)
         usable = s.land[h] - land.locked_land(p, s.rented_out[h], m.levers["tenure_security"])
-        farm_pw = economy.farm_income_per_worker(p, usable, own_workers, s.hh_helpers[h])
-        casual = p["local_casual_income"] * m.growth * s.demand[v]
-        wage = p["local_wage"] * m.growth
+        farm_pw = economy.farm_income_per_worker(p, usable, own_workers, s.hh_helpers[h], m.indices["farm"])
+        casual = p["local_casual_income"] * m.indices["local"] * s.demand[v]
+        wage = p["local_wage"] * m.indices["local"]
         income = decisions.expected_home_income(farm_pw, casual, wage, s.job_chance[v])
         if employee:
             income = np.maximum(wage, income)
+        income = income + m.support_per_resident[h]
         left_behind = float(s.hh_child[h]) + s.hh_elder[h]
         amenity = decisions.home_amenity(p, s.service[v], left_behind, m.levers["tenure_security"]) + s.home_pulls[i]
         self.home_income, self.amenity = income, amenity
@@ -125,7 +126,7 @@ class DecidingPerson(Person):
                 return
             if p["enterprises"]:
                 founder_ties = sum(s.founder[j] for j in ties) if p["network_effects"] else 0.0
-                p_start = decisions.start_probability(p, s.skill[i], m.levers["startup_subsidy"], founder_ties)
+                p_start = decisions.start_probability(p, s.skill[i], m.levers["startup_subsidy"], founder_ties, s.park_place[s.village[i]])
                 if s.u_start[i] < p_start:
                     m._starters.append(i)
         else:  # away
@@ -251,6 +252,7 @@ class PerAgentModel(RuralModel):
             founder[int(ven.founder[k])] = 1
         s.hh_workers, s.hh_helpers, s.hh_child, s.hh_elder = workers, helpers, child, elder
         s.job_chance = [min(1.0, max(staff[v], openings[v]) / max(working_res[v], 1)) for v in range(V)]
+        s.park_place = enterprises.park_places(self).tolist()
         s.founder = founder
         s.returnee_founder = [f and st == _RETURNED for f, st in zip(founder, s.status)]
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from rural_abm import RuralModel
+from rural_abm.mean_field import NO_PROTECTION
 
 #: Every mechanism but the urban labour market off, no policy, stationary economy.
 HARRIS_TODARO = dict(
+    **NO_PROTECTION,
+    life_events=False,
     decision_rule="harris_todaro",
     demography=False,
     demand_feedback=False,
@@ -26,10 +29,13 @@ HARRIS_TODARO = dict(
     tie_rewiring=False,
     informal_rental_share=0.0,
     urban_wage_growth=0.0,
+    local_wage_growth=0.0,
+    farm_income_growth=0.0,
     urban_jobs_growth=0.0,
     urban_job_loss_shock=0.0,
     initial_ventures_per_1000=0.0,
     todaro_speed=1.0,
+    local_casual_income=9000.0,  # home income high enough for an interior equilibrium (lower: all movable leave, a corner)
     couple_together=0.0,  # families: no one moves because a spouse does
     settlement_rate=0.0,  # nobody leaves the county for good
     marriage_rate=0.0,

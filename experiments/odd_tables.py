@@ -39,6 +39,7 @@ GROUP_TITLES = {
     "network": "Social network",
     "enterprise": "Enterprises (ventures)",
     "policy": "Policy levers",
+    "protection": "Social protection (pension, dibao, poverty campaign)",
     "families": "Families (generations, couples, children)",
     "settlement": "Settling for good",
 }

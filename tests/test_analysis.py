@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = {
     "name": "transfers_check",
     "description": "Do poverty transfers from 2018 raise income per capita by 2024?",
-    "parameters": {"n_people": 2000, "n_years": 10},
+    # no dibao, so that the transfers' effect on poverty is not absorbed by the dibao top-up
+    "parameters": {"n_people": 2000, "n_years": 10, "dibao_standard": 0.0},
     "variants": {
         "baseline": {},
         "transfers": {"policy.poverty_transfer": {"step": {"year": 2018, "before": 0, "after": 1500}}},
@@ -143,13 +144,13 @@ def test_catalogue_scenario_runs_reduced(name, tmp_path):
 
 
 def test_policy_levers_costs_are_roughly_equal(tmp_path):
-    """The equal-cost design of policy_levers.yaml holds within a factor 1.6 (land reform and microloans
-    are capped by nature and excluded); reduced replications, so only a rough check."""
+    """The equal-cost design of policy_levers.yaml holds within a factor 1.6 (land reform, microloans and
+    monitoring are capped by nature and excluded); reduced replications, so only a rough check."""
     res = run_scenario(ROOT / "scenarios" / "policy_levers.yaml", tmp_path, workers=2, overrides={"replications": 3}, report=False)
     cost = res.summary.drop_duplicates("variant").set_index("variant")["extra_cost_cum"]
-    equal = cost.drop(["baseline", "land_reform", "microloans"])
+    equal = cost.drop(["baseline", "land_reform", "microloans", "monitoring"])
     assert equal.max() / equal.min() < 1.6, equal.to_dict()
-    assert cost["land_reform"] < equal.min() and cost["microloans"] < equal.min()
+    assert max(cost["land_reform"], cost["microloans"], cost["monitoring"]) < equal.min()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import run
 from experiments.harris_todaro import HARRIS_TODARO
-from rural_abm.model.families import FROZEN_AGE_OFF
+from rural_abm.mean_field import STATIONARY_VILLAGE
 
 
 @pytest.mark.parametrize("seed, jobs_ratio", [(0, 0.5), (1, 0.5), (2, 0.4)])
@@ -25,9 +25,7 @@ def test_harris_todaro_limit(seed, jobs_ratio):
 
 #: A stationary village with no policy (no demography, no wage growth), starting in its low-outflow
 #: state, small in a large urban market (urban jobs do not bind, so only the village's own feedbacks act).
-#: Ages are frozen, so the rules tied to ageing and family events are off (families.FROZEN_AGE_OFF).
-VILLAGE = dict(n_villages=1, n_people=3000, n_years=50, demography=False, urban_wage_growth=0.0,
-               initial_away_share=0.3, urban_jobs_ratio=4.0, outflow_shock_year=2020, **FROZEN_AGE_OFF)
+VILLAGE = dict(STATIONARY_VILLAGE, n_people=3000, n_years=50, initial_away_share=0.3, outflow_shock_year=2020)
 
 
 def _after_shock(share, seed):

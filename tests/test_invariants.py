@@ -11,7 +11,7 @@ from rural_abm.model.accounting import COMPONENTS
 from rural_abm.model.codes import Occupation, Status
 
 switches = ["demography", "demand_feedback", "service_feedback", "family_pull", "network_effects", "entrepreneur_pull",
-            "passive_return", "returnee_human_capital", "tie_rewiring", "enterprises"]
+            "passive_return", "returnee_human_capital", "tie_rewiring", "enterprises", "life_events"]
 
 params = st.fixed_dictionaries(
     {
@@ -34,6 +34,14 @@ params = st.fixed_dictionaries(
         "outflow_shock_share": st.floats(0, 0.9),
         "outflow_shock_year": st.integers(2014, 2024),
         "initial_away_share": st.floats(0, 0.9),
+        "pension_top_up": st.sampled_from([0.0, 20.0, 300.0]),
+        "dibao_standard": st.sampled_from([0.0, 5962.0, 12000.0]),
+        "dibao_exclusion_error": st.floats(0, 1),
+        "dibao_inclusion_error": st.floats(0, 1),
+        "poverty_registration": st.sampled_from([0.0, 1.0]),
+        "welfare_jobs": st.floats(0, 1),
+        "industry_support": st.sampled_from([0.0, 1500.0]),
+        "microloan_guarantee": st.floats(0, 1),
         "urban_jobs_ratio": st.floats(0.2, 2.0),
         "urban_schooling_access": st.floats(0, 1),
         "hukou_reform": st.floats(0, 1),
@@ -109,6 +117,18 @@ def check_state(m: RuralModel, before_registered: int, land_total: float) -> Non
     total = sum(inc[k] for k in COMPONENTS if k != "health_costs") - inc["health_costs"]
     assert np.allclose(total, m.household_income)
     assert np.all(inc["transfers"] >= 0) and np.all(inc["health_costs"] >= 0)
+    # money paid out as social protection is exactly what its fiscal heads spent
+    tol = 1e-6 * max(1.0, c["fiscal_total"])
+    assert abs(inc["pension"].sum() - c["fiscal_pensions"]) < tol
+    assert abs(inc["dibao"].sum() - c["fiscal_dibao"]) < tol
+    assert abs(inc["campaign"].sum() - c["fiscal_poverty_campaign"]) < tol
+    admin = c["fiscal_poverty_transfers"] - inc["transfers"].sum()  # monitoring administration, whole households
+    assert admin > -tol and abs(admin / m.p["monitoring_cost"] - round(admin / m.p["monitoring_cost"])) < 1e-6
+    for k in ("pension", "dibao", "campaign"):
+        assert np.all(inc[k] >= 0), k
+    assert c["pension_recipients"] == int(np.count_nonzero(alive & (per.age >= m.p["pension_age"]))) or m.levers["pension_minimum"] + m.levers["pension_top_up"] == 0
+    # savings spent on life events are money the households had
+    assert c["life_event_spending"] >= 0
     # fiscal costs are non-negative and add up
     fiscal = [v for k, v in c.items() if k.startswith("fiscal_") and k != "fiscal_total"]
     assert all(v >= 0 for v in fiscal) and abs(sum(fiscal) - c["fiscal_total"]) < 1e-6 * max(1, c["fiscal_total"])

@@ -8,7 +8,8 @@ import pytest
 from conftest import run
 from rural_abm import ParameterError
 
-COUNTY = dict(n_people=3000, n_villages=3, n_years=3, outflow_shock_year=2017)
+#: Urban jobs do not bind here (a binding job stock would couple the villages through the urban market).
+COUNTY = dict(n_people=3000, n_villages=3, n_years=3, outflow_shock_year=2017, urban_jobs_ratio=4.0)
 SEEDS = range(3)
 
 

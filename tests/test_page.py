@@ -46,8 +46,15 @@ def _step(tab, expected_year: str) -> None:
     expect(tab.locator(".run-year")).to_have_text(expected_year, timeout=20_000)
 
 
-def _hollowing(tab) -> list[float]:
-    return [float(x) for x in tab.locator(".village-table td.hollowing").all_inner_texts()]
+def _hollowing(tab, villages: int = 5) -> list[float]:
+    """Hollowing per village from the village table, once it shows ``villages`` cells (0: the table is empty).
+
+    The year label and the table are separate widgets that the browser may update one after the other,
+    so the table is awaited rather than read at once.
+    """
+    cells = tab.locator(".village-table td.hollowing")
+    expect(cells).to_have_count(villages, timeout=20_000)
+    return [float(x) for x in cells.all_inner_texts()]
 
 
 def _picture(tab, view: str) -> str:
@@ -100,7 +107,7 @@ def test_a_lesson_in_the_browser(page):
     expect(tab.locator(".run-year")).to_have_text("Start")
     expect(tab.locator(".run-seed")).to_have_text("7")
     expect(tab.locator(".view-villages")).to_contain_text("shock: 60% of village A in 2020")
-    assert _hollowing(tab) == []  # no year run yet
+    assert _hollowing(tab, villages=0) == []  # no year run yet
 
     # play runs the county on its own to the last year
     tab.get_by_role("button", name="▶").click()

@@ -15,7 +15,9 @@ from rural_abm.experiment.sensitivity import load_sensitivity, run_sensitivity
 from rural_abm.experiment.study import StudyError
 
 ROOT = Path(__file__).resolve().parents[1]
-COUNTY = {"n_people": 600, "n_years": 6, "n_villages": 3}
+#: urban jobs do not bind (urban_jobs_ratio 4), so expected urban income is the wage alone: only
+#: urban_wage_growth drives its growth (with a binding job stock, migration moves the employment rate too)
+COUNTY = {"n_people": 600, "n_years": 6, "n_villages": 3, "urban_jobs_ratio": 4.0}
 
 
 def study(**extra) -> dict:

@@ -1,8 +1,9 @@
 """Phase 7: household incomes, savings, poverty, return to poverty and transfers.
 
 Household income (RMB/year) = farm + casual + local_wages + remittances
-+ profit + rent + transfers - health_costs, each component a per-household
-array kept in ``m.income``. Income per capita is over resident members
++ profit + rent + pension + campaign + dibao + transfers - health_costs,
+each component a per-household array kept in ``m.income`` (social
+protection: protection.py). Income per capita is over resident members
 (registered members living at home), as in the rural household survey;
 households with no resident member are left out of rural income statistics.
 """
@@ -11,10 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import economy, families, land
+from . import economy, families, land, protection
 from .codes import Occupation, Sector, Status
 
-COMPONENTS = ("farm", "casual", "local_wages", "remittances", "profit", "rent", "transfers", "health_costs")
+COMPONENTS = ("farm", "casual", "local_wages", "remittances", "profit", "rent", "pension", "campaign", "dibao", "transfers",
+              "health_costs")
+#: Components paid only while the household lives at home (they enter the expected income at home).
+SUPPORT_AT_HOME = ("campaign", "dibao", "transfers")
 
 
 def step(m) -> None:
@@ -39,15 +43,15 @@ def step(m) -> None:
     hh.farmed[:], hh.rented_out[:], hh.rented_in[:] = farmed, out, into
     ven.land[:] = 0.0
     ven.land[agri] = venture_land
-    ven.profit[agri] += economy.farm_income(p, venture_land) - p["land_rent_per_mu"] * venture_land
+    ven.profit[agri] += economy.farm_income(p, venture_land, m.indices["farm"]) - p["land_rent_per_mu"] * venture_land
     m.idle_land = idle
 
     inc = {}
-    inc["farm"] = economy.farm_income(p, farmed) - p["land_rent_per_mu"] * into
+    inc["farm"] = economy.farm_income(p, farmed, m.indices["farm"]) - p["land_rent_per_mu"] * into
     inc["rent"] = p["land_rent_per_mu"] * out
-    inc["casual"] = workers * p["local_casual_income"] * m.growth * m.demand[hh.village]
+    inc["casual"] = workers * p["local_casual_income"] * m.indices["local"] * m.demand[hh.village]
     employees = resident & (occ == Occupation.LOCAL_EMPLOYEE)
-    inc["local_wages"] = np.bincount(hid[employees], minlength=H) * p["local_wage"] * m.growth
+    inc["local_wages"] = np.bincount(hid[employees], minlength=H) * p["local_wage"] * m.indices["local"]
     urban = np.flatnonzero(alive & (occ == Occupation.URBAN_EMPLOYED))
     earnings = economy.urban_earnings(p, per.skill[urban], m.growth)
     inc["remittances"] = np.bincount(hid[urban], families.remittance_shares(m, urban) * earnings, minlength=H)
@@ -60,25 +64,29 @@ def step(m) -> None:
 
     residents = np.bincount(hid[resident], minlength=H)
     line = p["poverty_line"] * residents
-    own = sum(inc[c] for c in COMPONENTS if c not in ("transfers", "health_costs")) - inc["health_costs"]
-    registered = (residents > 0) & (hh.registered_poor | (own < line))  # means test on own income
-    transfer = np.where(registered, lv["poverty_transfer"] * residents, 0.0)
-    at_risk = hh.ever_poor & (residents > 0) & (own + transfer < p["at_risk_margin"] * line)
+    market = sum(inc[c] for c in ("farm", "casual", "local_wages", "remittances", "profit", "rent")) - inc["health_costs"]
+    inc["pension"] = protection.pensions(m)
+    protection.register(m, market + inc["pension"], residents)
+    transfer, inc["campaign"] = protection.campaign_support(m, residents)
+    before_dibao = market + inc["pension"] + transfer + inc["campaign"]
+    inc["dibao"] = protection.dibao(m, before_dibao, residents)
+    supported = before_dibao + inc["dibao"]
+    at_risk = hh.ever_poor & (residents > 0) & (supported < p["at_risk_margin"] * line)
     monitored = at_risk & (hh.monitor_draw < lv["monitoring_coverage"])
-    top_up = np.where(monitored, np.maximum(0.0, line - own - transfer), 0.0)
+    top_up = np.where(monitored, np.maximum(0.0, line - supported), 0.0)
     inc["transfers"] = transfer + top_up
-    income = own + inc["transfers"]
+    income = supported + top_up
 
     poor = (residents > 0) & (income < line)
     m.flows["return_to_poverty"] += np.bincount(hh.village[poor & hh.ever_poor & ~hh.poor], minlength=m.n_villages)
     hh.poor[:] = poor
-    hh.registered_poor[:] = registered & (own < line)  # leaves the register once self-sufficient
     hh.ever_poor[:] |= poor
     hh.savings[:] += np.where(income > 0, p["rural_saving_share"] * income, income)
 
     m.income = inc
     m.household_income = income
     m.residents_per_household = residents
-    m.fiscal["poverty_transfers"] += inc["transfers"].sum() + p["monitoring_cost"] * np.count_nonzero(monitored)
+    m.support_per_resident = np.divide(sum(inc[c] for c in SUPPORT_AT_HOME), residents, out=np.zeros(H), where=residents > 0)
+    m.fiscal["poverty_transfers"] += top_up.sum() + p["monitoring_cost"] * np.count_nonzero(monitored)
     placed_by_market = max(0.0, lv["land_reform"] - p["informal_rental_share"]) / max(lv["land_reform"], p["informal_rental_share"], 1e-12)
     m.fiscal["land_reform"] += p["land_reform_cost"] * out.sum() * placed_by_market

@@ -61,14 +61,16 @@ def return_probability(p: dict, gap, entrepreneur_ties, urban_income, home_incom
     return p["return_rate"] * logistic(p["choice_sensitivity"] * (-gap - p["return_cost"] + pull))
 
 
-def start_probability(p: dict, skill, subsidy, entrepreneur_ties):
+def start_probability(p: dict, skill, subsidy, entrepreneur_ties, park_place):
     """Yearly probability that a capable resident starts a venture (before funding).
 
     venture_start_rate at the skill threshold, logistic in skill, raised by a
-    start-up subsidy and (with network effects) by imitation of entrepreneur ties.
+    start-up subsidy, by a free place in the village's industrial park
+    (``park_place`` true) and (with network effects) by imitation of entrepreneur ties.
     """
     base = 2.0 * p["venture_start_rate"] * logistic(p["venture_skill_sensitivity"] * (skill - p["venture_skill_threshold"]))
     support = 1.0 + p["startup_subsidy_effect"] * subsidy / max(p["venture_capital"], 1.0)
+    support = support * (1.0 + p["park_start_effect"] * np.asarray(park_place, dtype=np.float64))
     imitation = 1.0 + 0.5 * np.minimum(entrepreneur_ties, 2.0) if p["network_effects"] else 1.0
     return np.minimum(1.0, base * support * imitation)
 

@@ -1,7 +1,9 @@
 """Markets and incomes: urban jobs and wages, farm income, local demand and public services.
 
-All money is RMB per year at constant 2020 prices; ``growth`` is the real
-wage index of the year relative to the start year.
+All money is RMB per year at constant 2020 prices. Four real growth indices
+(1 in the start year) move the economy: the migrant (urban) wage, the local
+(rural non-farm) wage and value added, farm income per mu (productivity and
+prices) and urban income per capita (see :func:`growth_indices`).
 """
 
 from __future__ import annotations
@@ -10,8 +12,27 @@ import numpy as np
 
 
 def growth_index(p: dict, year: int) -> float:
-    """Real wage and income index of ``year`` (1 in the start year)."""
+    """Real urban (migrant) wage index of ``year`` (1 in the start year)."""
     return (1.0 + p["urban_wage_growth"]) ** (year - p["start_year"])
+
+
+def growth_indices(p: dict, year: int) -> dict[str, float]:
+    """Real indices of ``year`` (1 in the start year): urban_wage, local, farm and urban_income.
+
+    Local wages, farm income and urban income grow at their own rates up to
+    ``rural_catch_up_end`` (the years of the NBS series) and at the urban
+    wage's rate afterwards.
+    """
+    t = year - p["start_year"]
+    catch_up = min(max(p["rural_catch_up_end"] - p["start_year"], 0), max(t, 0))  # years of rural catch-up growth
+    urban = growth_index(p, year)
+    after = urban / growth_index(p, p["start_year"] + catch_up)  # rural incomes then grow with urban wages
+    return {
+        "urban_wage": urban,
+        "local": (1.0 + p["local_wage_growth"]) ** catch_up * after,
+        "farm": (1.0 + p["farm_income_growth"]) ** catch_up * after,
+        "urban_income": (1.0 + p["urban_income_growth"]) ** catch_up * after,
+    }
 
 
 def urban_jobs(p: dict, initial_migrants: int, year: int, shock: float) -> float:
@@ -34,23 +55,25 @@ def urban_earnings(p: dict, skill: np.ndarray, growth: float) -> np.ndarray:
     return p["urban_wage"] * growth * np.power(np.maximum(skill, 0.05), premium)
 
 
-def demand_index(p: dict, resident_share: np.ndarray) -> np.ndarray:
-    """Local demand index of each village: (resident share / reference)^elasticity (1 when off)."""
+def demand_index(p: dict, scale: np.ndarray) -> np.ndarray:
+    """Local demand index of each village: (residents / reference residents)^elasticity (1 when off)."""
     if not p["demand_feedback"]:
-        return np.ones_like(resident_share)
-    return np.power(resident_share / p["reference_resident_share"], p["demand_elasticity"])
+        return np.ones_like(scale)
+    return np.power(scale, p["demand_elasticity"])
 
 
-def service_level(p: dict, resident_share: np.ndarray, investment: float) -> np.ndarray:
-    """Public-service level of each village (1 = full scale, no investment).
+def service_level(p: dict, scale: np.ndarray, investment: float, school_open: np.ndarray, clinic_open: np.ndarray) -> np.ndarray:
+    """Public-service level of each village (1 = full scale, no investment, school and clinic open).
 
-    Economies of scale: min(1, (resident share / reference)^elasticity);
-    investment (RMB per resident) adds effect * log(1 + investment / 500).
+    Economies of scale: min(1, (residents / reference residents)^elasticity),
+    less the loss of a merged school and of a merged clinic; investment
+    (RMB per resident) adds effect * log(1 + investment / 500).
     """
-    scale = np.ones_like(resident_share)
+    level = np.ones_like(scale)
     if p["service_feedback"]:
-        scale = np.minimum(1.0, np.power(resident_share / p["reference_resident_share"], p["service_scale_elasticity"]))
-    return scale + p["service_investment_effect"] * np.log1p(investment / 500.0)
+        level = np.minimum(1.0, np.power(scale, p["service_scale_elasticity"]))
+        level = np.maximum(0.0, level - p["school_closure_loss"] * ~school_open - p["clinic_closure_loss"] * ~clinic_open)
+    return level + p["service_investment_effect"] * np.log1p(investment / 500.0)
 
 
 def farm_capacity(p: dict, workers: np.ndarray, elders: np.ndarray) -> np.ndarray:
@@ -58,15 +81,15 @@ def farm_capacity(p: dict, workers: np.ndarray, elders: np.ndarray) -> np.ndarra
     return p["mu_per_farm_worker"] * (workers + 0.5 * elders)
 
 
-def farm_income(p: dict, farmed_mu: np.ndarray) -> np.ndarray:
-    """Net farm income (RMB/year) of farming ``farmed_mu``, with scale economies."""
+def farm_income(p: dict, farmed_mu: np.ndarray, farm_index: float) -> np.ndarray:
+    """Net farm income (RMB/year) of farming ``farmed_mu``, with scale economies, at farm growth index ``farm_index``."""
     ref = max(p["land_per_household_mu"], 1e-9)
     scale = np.power(np.maximum(farmed_mu, 0.0) / ref, p["farm_scale_elasticity"])
-    return p["farm_income_per_mu"] * farmed_mu * scale
+    return p["farm_income_per_mu"] * farm_index * farmed_mu * scale
 
 
-def farm_income_per_worker(p: dict, land: np.ndarray, workers: np.ndarray, elders: np.ndarray) -> np.ndarray:
+def farm_income_per_worker(p: dict, land: np.ndarray, workers: np.ndarray, elders: np.ndarray, farm_index: float) -> np.ndarray:
     """Farm income a working-age farmer earns on household land shared with ``workers`` and ``elders``."""
     labour = workers + 0.5 * elders
     farmed = np.minimum(land, farm_capacity(p, workers, elders))
-    return np.divide(farm_income(p, farmed), labour, out=np.zeros_like(farmed), where=labour > 0)
+    return np.divide(farm_income(p, farmed, farm_index), labour, out=np.zeros_like(farmed), where=labour > 0)

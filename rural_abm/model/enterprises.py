@@ -29,8 +29,15 @@ def decide_starts(m, excluded: np.ndarray) -> np.ndarray:
     able = m.movable_residents() & ~excluded
     cand = np.flatnonzero(able)
     ties = m.network.count_tied_to(np.flatnonzero(m.founders()), per.n)[cand] if p["network_effects"] else 0.0
-    prob = decisions.start_probability(p, per.skill[cand], lv["startup_subsidy"], ties)
+    prob = decisions.start_probability(p, per.skill[cand], lv["startup_subsidy"], ties, park_places(m)[per.village[cand]])
     return fund_starts(m, cand[u_start[cand] < prob], u_queue)
+
+
+def park_places(m) -> np.ndarray:
+    """Whether each village's industrial park has a free place (bool per village)."""
+    ven = m.ventures
+    used = np.bincount(ven.village[ven.active & ven.in_park], minlength=m.n_villages)
+    return used < int(m.levers["industrial_park"])
 
 
 def fund_starts(m, cand: np.ndarray, u_queue: np.ndarray) -> np.ndarray:
@@ -48,7 +55,9 @@ def fund_starts(m, cand: np.ndarray, u_queue: np.ndarray) -> np.ndarray:
     own = np.maximum(per.savings[cand], 0.0) + household_part + lv["startup_subsidy"]
     need = np.maximum(capital - own, 0.0)
     eligible = _loan_eligible(m, cand)
-    wants_loan = (need > 0) & eligible & (need <= lv["microloan_max"])
+    # the lender asks own funds against the share of the loan the guarantee does not cover
+    secured = own >= p["loan_collateral_share"] * (1.0 - lv["microloan_guarantee"]) * need
+    wants_loan = (need > 0) & eligible & secured & (need <= lv["microloan_max"])
     loan = np.zeros(len(cand))
     q = np.flatnonzero(wants_loan)
     q = q[np.argsort(u_queue[cand[q]])]
@@ -119,18 +128,20 @@ def operate(m) -> None:
     _fit_park(m)
     act = np.flatnonzero(ven.active)
     sector_local = np.asarray(SECTOR_LOCAL_MARKET)[ven.sector[act]]
-    demand = 1.0 - sector_local + sector_local * m.demand[ven.village[act]]
+    outside = 1.0 - lv["urban_job_loss_shock"]  # outside markets shrink in an urban shock year
+    demand = (1.0 - sector_local) * outside + sector_local * m.demand[ven.village[act]]
     ven.target_jobs[act] = np.rint(p["jobs_per_venture"] * ven.productivity[act] * demand).astype(np.int32)
     _layoffs(m)
     _hire(m)
 
     employees = np.bincount(per.employer[per.employer >= 0], minlength=ven.n)[act]
-    value_added = p["value_added_per_job"] * m.growth * ven.productivity[act] * demand
-    wage = p["local_wage"] * m.growth
+    value_added = p["value_added_per_job"] * m.indices["local"] * ven.productivity[act] * demand
+    wage = p["local_wage"] * m.indices["local"]
     interest = p["microloan_interest_rate"] * ven.loan_balance[act]
     instalment = np.minimum(ven.loan_balance[act], ven.loan_principal[act] / p["microloan_term"])
     subsidy = lv["microloan_interest_subsidy"] * interest
     profit = value_added * (employees + 1) - wage * employees - 0.05 * ven.capital[act] - (interest - subsidy) - instalment
+    ven.revenue[act] = value_added * (employees + 1) / p["venture_value_added_share"]
     ven.profit[act] = profit
     ven.loan_balance[act] -= instalment
     m.ledger["loans_repaid"] += instalment.sum()

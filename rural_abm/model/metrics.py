@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import family_outputs
+from . import family_outputs, outputs
 from .codes import Occupation, ReturnKind, Status
 from .families import migrants
 from .policies import FISCAL_HEADS
@@ -65,6 +65,7 @@ COUNTY_METRICS = {
     "loans_written_off": "RMB written off since the start (cumulative)",
     **{f"fiscal_{h}": f"RMB spent this year on {h.replace('_', ' ')}" for h in FISCAL_HEADS},
     "fiscal_total": "RMB spent this year on all levers",
+    **outputs.COUNTY,
     **family_outputs.COUNTY_METRICS,
 }
 
@@ -82,8 +83,9 @@ VILLAGE_METRICS = {
     "land_rented": "mu",
     "land_idle": "mu",
     "service_level": "index (1 = full scale)",
-    "demand_index": "index (1 = reference resident share)",
+    "demand_index": "index (1 = reference residents)",
     "settled_out": "persons settled out for good this year",
+    **outputs.VILLAGE,
 }
 
 
@@ -189,7 +191,7 @@ def compute(m) -> tuple[dict, dict]:
         "poverty_headcount_ratio": float(poor_v.sum() / max(res_hh_v.sum(), 1)),
         "return_to_poverty": int(m.flows["return_to_poverty"].sum()),
         "poor_households": int(np.count_nonzero(counted & hh.poor)),
-        "urban_rural_income_ratio": float(p["urban_income_per_capita"] * m.growth / mean_income) if mean_income > 0 else np.nan,
+        "urban_rural_income_ratio": float(p["urban_income_per_capita"] * m.indices["urban_income"] / mean_income) if mean_income > 0 else np.nan,
         "urban_employment_rate": float((away & (per.occupation == Occupation.URBAN_EMPLOYED)).sum() / max(migrants(per).sum(), 1)),
         "expected_urban_income": float(m.expected_employment * p["urban_wage"] * m.growth),
         "migrant_wage": float(p["urban_wage"] * m.growth),
@@ -231,4 +233,5 @@ def compute(m) -> tuple[dict, dict]:
         "demand_index": m.demand.copy(),
         "settled_out": m.flows["settled_out"].copy(),
     }
-    return county, village
+    more_county, more_village = outputs.compute(m, county)
+    return {**county, **more_county}, {**village, **more_village}

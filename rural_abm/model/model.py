@@ -18,7 +18,8 @@ A year (one ``step``) runs, in this order (docs/odd.md, "Process overview"):
 6. employers: urban vacancies (again, for this year's arrivals) and venture
    vacancies are filled; ventures
    produce, repay loans and may fail;
-7. accounting: land rental, household incomes, savings, poverty, transfers;
+7. accounting: land rental, household incomes, social protection, savings,
+   poverty, transfers; life events spend savings;
 8. metrics are computed and recorded by the DataCollector.
 """
 
@@ -30,7 +31,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import accounting, demography, economy, enterprises, families, land, metrics, migration, settlement
+from . import accounting, demography, economy, enterprises, families, land, life_events, metrics, migration, services, settlement
 from .agents import Enterprise, Person, Village
 from .codes import Occupation, ReturnKind, Status
 from .decisions import expected_home_income, home_amenity
@@ -62,6 +63,7 @@ class RuralModel(mesa.Model):
         self.year = p["start_year"] - 1
         self.levers = levers(p, p["start_year"])
         self.growth = 1.0
+        self.indices = economy.growth_indices(p, p["start_year"])
         self.ledger = {"loans_disbursed": 0.0, "loans_repaid": 0.0, "loans_written_off": 0.0}
         self._reset_flows()
         self._person_handles: dict[int, Person] = {}
@@ -134,15 +136,18 @@ class RuralModel(mesa.Model):
         cand = np.flatnonzero(was_away)
         founders = cand[np.argsort(-per.skill[cand], kind="stable")[:k]]
         enterprises._found(self, founders, np.zeros(len(founders)))
+        services.setup(self)
         self._update_villages()
         self.income = {c: np.zeros(n_hh) for c in accounting.COMPONENTS}
+        self.support_per_resident = np.zeros(n_hh)
 
     # ------------------------------------------------------------------ the year
     def step(self) -> None:
         """Simulate one calendar year (phases 1-8, see the module docstring)."""
         p = self.p
         self.year = p["start_year"] + self.steps - 1
-        self.growth = economy.growth_index(p, self.year)
+        self.indices = economy.growth_indices(p, self.year)
+        self.growth = self.indices["urban_wage"]
         self.levers = levers(p, self.year)  # 1. policy
         self._reset_flows()
         demography.step(self)  # 2. demography
@@ -172,6 +177,7 @@ class RuralModel(mesa.Model):
         migration.urban_experience(self)
         enterprises.operate(self)
         accounting.step(self)  # 7. accounting
+        life_events.spend(self)
         self.fiscal["public_services"] += self.levers["public_service_investment"] * self._residents()
         self.county, self.village_metrics = metrics.compute(self)  # 8. metrics
         self.datacollector.collect(self)
@@ -183,19 +189,16 @@ class RuralModel(mesa.Model):
                  "returnee_ventures_born", "ventures_failed", "return_to_poverty", "trained", "loans_granted", "settled_out")
         self.flows = {k: np.zeros(self.n_villages, np.int64) for k in names}
         self.fiscal = dict.fromkeys(FISCAL_HEADS, 0.0)
+        self.protection: dict[str, int] = {}
+        self.life_event_spending = 0.0  # RMB of savings spent on life events this year
 
     def _residents(self) -> int:
         per = self.persons
         return int(np.count_nonzero(per.alive & (per.status != Status.AWAY)))
 
     def _update_villages(self) -> None:
-        """Resident share of each village -> local demand index and public-service level."""
-        per = self.persons
-        registered = np.bincount(per.village[per.alive], minlength=self.n_villages)
-        resident = np.bincount(per.village[per.alive & (per.status != Status.AWAY)], minlength=self.n_villages)
-        self.resident_share = np.divide(resident, registered, out=np.zeros(self.n_villages), where=registered > 0)
-        self.demand = economy.demand_index(self.p, self.resident_share)
-        self.service = economy.service_level(self.p, self.resident_share, self.levers["public_service_investment"])
+        """Residents of each village -> local demand index, schools and clinics, public-service level."""
+        services.update(self, self.levers["public_service_investment"])
 
     def _home_values(self) -> tuple[np.ndarray, np.ndarray]:
         """Expected income at home (RMB/year) and home amenity (log units) of every person."""
@@ -209,9 +212,9 @@ class RuralModel(mesa.Model):
         workers = np.bincount(hid[farmer], minlength=H)
         own_workers = workers[hid] + np.where(farmer, 0, 1)
         usable = hh.land - land.locked_land(p, hh.rented_out, self.levers["tenure_security"])
-        farm_pw = economy.farm_income_per_worker(p, usable[hid], own_workers, helpers[hid])
-        casual = p["local_casual_income"] * self.growth * self.demand[vil]
-        wage = p["local_wage"] * self.growth
+        farm_pw = economy.farm_income_per_worker(p, usable[hid], own_workers, helpers[hid], self.indices["farm"])
+        casual = p["local_casual_income"] * self.indices["local"] * self.demand[vil]
+        wage = p["local_wage"] * self.indices["local"]
         ven = self.ventures
         staff = np.bincount(ven.village[per.employer[per.employer >= 0]], minlength=V)
         openings = np.bincount(ven.village[ven.active], np.maximum(ven.target_jobs[ven.active], 0), minlength=V)
@@ -219,6 +222,7 @@ class RuralModel(mesa.Model):
         chance = np.minimum(1.0, np.maximum(staff, openings) / np.maximum(working_res, 1))
         income = expected_home_income(farm_pw, casual, wage, chance[vil])
         income = np.where(employee, np.maximum(wage, income), income)
+        income = income + self.support_per_resident[hid]  # support paid only to members living at home
         seekers = farmer | employee
         village_mean = np.bincount(vil[seekers], income[seekers], minlength=V) / np.maximum(np.bincount(vil[seekers], minlength=V), 1)
         if p["decision_rule"] == "harris_todaro":

@@ -11,7 +11,7 @@ from .parameters import registry
 
 #: Fiscal cost heads, one per lever family (RMB per year each).
 FISCAL_HEADS = ("microloans", "training", "land_reform", "public_services", "entrepreneurship", "poverty_transfers",
-               "settlement")
+                "pensions", "dibao", "poverty_campaign", "settlement")
 
 
 def schedule_names() -> tuple[str, ...]:

@@ -133,6 +133,7 @@ class Ventures(Table):
         "founded": (np.int16, 0),
         "in_park": (np.bool_, False),
         "land": (np.float64, 0.0),
+        "revenue": (np.float64, 0.0),
         "profit": (np.float64, 0.0),
     }
 
