@@ -3,11 +3,11 @@
 Parts, in the page's order:
 
 1. **Fit**: the calibrations scenarios/calibrate_county.yaml and
-   scenarios/calibrate_huichuan.yaml through rural_abm.experiment.calibrate,
-   each within ``--budget`` seconds (runs are stored in OUT/<name>; a rerun
-   reads them back and goes on, so a longer budget later continues the same
-   search): fit tables, fitted values, which parameters the targets cannot
-   pin down.
+   scenarios/calibrate_huichuan.yaml: read back from OUT/<name> where
+   `rural-abm calibrate FILE --out OUT/<name>` finished, else run through
+   rural_abm.experiment.calibrate within ``--budget`` seconds (runs are
+   stored in OUT/<name>; a rerun reads them back and goes on): fit tables,
+   fitted values, which parameters the targets cannot pin down.
 2. **Out of sample**: published figures the fit did not use, on the county
    with the fitted values (rural_abm/data/targets.yaml).
 3. **Harris-Todaro docking**: every mechanism but the urban labour market off
@@ -43,7 +43,7 @@ import yaml
 from rural_abm import RuralModel
 from rural_abm.experiment import load, run_scenario
 from rural_abm.experiment.analysis import paired_ci
-from rural_abm.experiment.calibrate import calibrate, load_calibration
+from rural_abm.experiment.calibrate import CalibrationResult, calibrate, load_calibration
 from rural_abm.experiment.sensitivity import load_sensitivity, run_sensitivity
 from rural_abm.model.codes import Occupation, Status
 from rural_abm.model.parameters import registry
@@ -57,12 +57,24 @@ CALIBRATIONS = ("calibrate_county", "calibrate_huichuan")
 
 # ---------------------------------------------------------------- 1. fit
 def fits(out: Path, budget: float, workers: int) -> dict:
-    """Each catalogue calibration, run (or continued) for ``budget`` seconds."""
+    """Each catalogue calibration: read back from OUT/<name> where `rural-abm calibrate` finished there
+    (its fit table and fitted file), else run (or continued) for ``budget`` seconds."""
     results = {}
     for name in CALIBRATIONS:
         cal = load_calibration(os.path.relpath(ROOT / "scenarios" / f"{name}.yaml"))
-        results[name] = (cal, calibrate(cal, out / name, resume=True, budget=budget, workers=workers))
+        folder = out / name
+        done = all((folder / f).is_file() for f in ("fitted.yaml", "fit_table.csv", "identification.csv", "evaluations.csv"))
+        results[name] = (cal, read_fit(folder) if done else calibrate(cal, folder, resume=True, budget=budget, workers=workers))
     return results
+
+
+def read_fit(folder: Path) -> CalibrationResult:
+    """The result of a finished `rural-abm calibrate` run in ``folder`` (no model runs)."""
+    fitted = yaml.safe_load((folder / "fitted.yaml").read_text())
+    point = {k: v for section in ("parameters", "policy") for k, v in (fitted.get(section) or {}).items()}
+    log = pd.read_csv(folder / "evaluations.csv")
+    return CalibrationResult(folder, point, float(log["objective"].min()), "read back", len(log), 0,
+                             pd.read_csv(folder / "fit_table.csv"), pd.read_csv(folder / "identification.csv"))  # fmt: skip
 
 
 def unpinned(result) -> list[str]:
@@ -198,7 +210,8 @@ def stylized_facts(params: dict, replications: int, workers: int) -> list[tuple[
         "Returnees start businesses more often than villagers who never left",
         "Démurger & Xu (2011); Su, Jiao & Liu (2018); DOMAIN brief",
         f"yearly start rate of working-age residents 2015-2030: returnees {np.mean(ret):.4f}, never left {np.mean(never):.4f} "
-        f"(ratio {np.mean(ret) / max(np.mean(never), 1e-12):.1f}; {replications} seeds)",
+        f"({f'ratio {np.mean(ret) / np.mean(never):.1f}' if np.mean(never) > 0 else 'no start by those who never left'}; "
+        f"{replications} seeds)",
         "holds" if holds else "**does not hold**", holds,
     ))  # fmt: skip
     shock = county_table(params, replications, workers, {"baseline": {}, "no_shock": {"parameters.urban_job_loss_shock": 0.0}})
@@ -270,22 +283,31 @@ def county_defaults_fitted(res_c, prov: pd.DataFrame) -> bool:
     """Whether every parameter the county fit names is a default marked fitted in parameters.yaml, at the fitted value."""
     fitted = set(prov.loc[prov["provenance"] == "fitted", "parameter"])
     reg = registry()
-    return all(k in fitted and np.isclose(reg[k].default, v, rtol=1e-6) for k, v in res_c.point.items())
+    return all(k in fitted and np.isclose(reg[k].default, v, rtol=1e-3) for k, v in res_c.point.items())
 
 
 def package_holds_fit(res_h) -> bool:
     """Whether scenarios/huichuan_package.yaml (variant package) sets the Huichuan fit's values."""
     kw = load(ROOT / "scenarios" / "huichuan_package.yaml").params_for("package", ())
-    return all(k in kw and np.isclose(kw[k], v, rtol=1e-6) for k, v in res_h.point.items())
+    return all(k in kw and np.isclose(kw[k], v, rtol=1e-3) for k, v in res_h.point.items())
 
 
 def status_text(res_c, res_h, prov: pd.DataFrame) -> str:
     county = ("the county's defaults in `parameters.yaml` are the values fitted in section 1 (marked \"fitted "
               "(calibrate_county.yaml)\")" if county_defaults_fitted(res_c, prov) else
-              "the county's fitted values of section 1 are **not** the defaults in `parameters.yaml`")  # fmt: skip
+              "the county's fitted values of section 1 are **not** the defaults in `parameters.yaml` "
+              "(`scenarios/calibrate_county.yaml` says why)")  # fmt: skip
     package = ("`scenarios/huichuan_package.yaml` holds the Huichuan fit's values" if package_holds_fit(res_h) else
                "`scenarios/huichuan_package.yaml` does **not** hold the Huichuan fit's values")  # fmt: skip
     return f"**Status.** On the model as it is now: {county}; {package}."
+
+
+def fit_origin(res) -> str:
+    if res.status == "read back":
+        return (f"{res.evaluations} points evaluated; read back from `{res.out}`, where `rural-abm calibrate` ran to its end "
+                "(this script runs the calibration only where no finished one is found).")  # fmt: skip
+    return (f"{res.evaluations} points evaluated in all (this run: {res.runs_computed} new model runs; the rest read back "
+            f"from `{res.out}`, where earlier runs of this script left them).")  # fmt: skip
 
 
 def tipping_text(pdg) -> str:
@@ -328,8 +350,7 @@ def page(fit: dict, cases, ht, pdg, facts, sens_table, sens_note, args, seconds)
     for title, cal, res in (("The county and the national 2015-2024 series", cal_c, res_c), ("The Huichuan package", cal_h, res_h)):
         misses = res.table[~res.table["pass"]]
         L += [f"### {title} (`scenarios/{Path(cal.source).name}`)", "",
-              f"{res.evaluations} points evaluated in all (this run: {res.runs_computed} new model runs; the rest read back "
-              f"from `{res.out}`, where earlier runs of this script left them).", "",
+              fit_origin(res), "",
               Path(res.out / "fit_table.md").read_text().strip(), ""]  # fmt: skip
         if len(misses):
             L.append("Misses, by how much: " + "; ".join(

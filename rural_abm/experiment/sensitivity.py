@@ -235,6 +235,8 @@ def bar_chart(sa: Sensitivity, table: pd.DataFrame, path: Path) -> Path:
         ax.set_title(f"{output}: {'Morris mu*' if method == 'morris' else 'Sobol ST (S1 inside)'}", fontsize=9)
         ax.grid(axis="x", alpha=0.3)
         ax.tick_params(axis="x", labelsize=8)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4))  # few ticks: large mu* values must not run together
+        ax.set_xlabel("mean |elementary effect| (output's unit)" if method == "morris" else "share of output variance", fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
