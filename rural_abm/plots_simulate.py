@@ -49,7 +49,7 @@ def run_figure(county: pd.DataFrame, settings: str = ""):
                 twin = a.twinx()
                 twin.plot(years, county[column], style, label=label)
                 twin.set_ylim(0, top)
-                twin.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+                twin.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))
                 twin.set_ylabel(unit)
                 more = twin.get_legend_handles_labels()
                 handles, labels = handles + more[0], labels + more[1]

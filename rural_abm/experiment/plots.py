@@ -109,7 +109,7 @@ def timeseries_figure(ts: pd.DataFrame, metric: str, readings: list, variants: l
             if point:
                 ax.set_title(textwrap.fill(point, 45))
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0) if share else FuncFormatter(_tick))
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None) if share else FuncFormatter(_tick))
             ax.grid(alpha=0.3)
         for ax in axes.flat[n:]:
             ax.set_visible(False)
@@ -197,7 +197,7 @@ def response_figure(summary: pd.DataFrame, sweep_cols: list, outputs: list, vari
             ax.set_xlabel(textwrap.fill(f"{name} ({xunit})" if xunit else name, 40))
             ax.set_ylabel(axis_label(out) if out in COUNTY_METRICS else f"{out} ({unit(out)})")
             share = COUNTY_METRICS.get(out, "").startswith("share")
-            ax.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0) if share else FuncFormatter(_tick))
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=None) if share else FuncFormatter(_tick))
             ax.grid(alpha=0.3)
         for ax in axes.flat[n:]:
             ax.set_visible(False)
