@@ -295,3 +295,16 @@ def test_schema_command_prints_a_json_schema_the_catalogue_meets(capsys):
         assert not list(validator.iter_errors(yaml.safe_load(path.read_text()))), path
     errors = [e.message for e in validator.iter_errors({"parameters": {"n_peple": 5, "n_people": -1}})]
     assert any("n_peple" in m for m in errors) and any("minimum" in m for m in errors)
+
+
+def test_run_keys_carry_the_model_code(monkeypatch):
+    """Guards the store against stale runs: the run key holds a digest of the model's code, defaults and data,
+    so runs stored by an earlier model are never reused by --resume or a shared run store."""
+    from rural_abm.experiment import scenario as scenario_module
+
+    version = scenario_module._package_version()
+    assert "+model." in version and len(version.split("+model.")[1]) == 12
+    doc = "name: k\nparameters: {n_people: 200, n_years: 2}\nreplications: 2\n"
+    keys = [r.key for r in loads(doc).runs()]
+    monkeypatch.setattr(scenario_module, "_package_version", lambda: version + "-edited")  # another model's code
+    assert set(keys).isdisjoint(r.key for r in loads(doc).runs())

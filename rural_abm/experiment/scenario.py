@@ -45,6 +45,7 @@ variant and sweep point (common random numbers; effects are paired).
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import itertools
 import json
@@ -392,13 +393,22 @@ def canonical_json(value):
     return json.loads(json.dumps(value, default=str))
 
 
+@functools.cache
 def _package_version() -> str:
+    """The package version and a digest of the model's code and data, part of every run key.
+
+    A run stored by another model (code, defaults or data changed, version number or not) gets
+    another key, so ``--resume`` and shared run stores never reuse it.
+    """
     try:
         from rural_abm import __version__
-
-        return str(__version__)
     except Exception:  # noqa: BLE001
-        return "unknown"
+        __version__ = "unknown"
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("model/*.py"), *package.glob("model/*.yaml"), *package.glob("data/*")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{__version__}+model.{digest.hexdigest()[:12]}"
 
 
 # ---------------------------------------------------------------- validation
