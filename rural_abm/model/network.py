@@ -71,20 +71,45 @@ def village_small_world(village: np.ndarray, k: int, p: float, rng: np.random.Ge
     return np.concatenate(src), np.concatenate(dst)
 
 
-def _symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
+def radix_argsort(keys: np.ndarray, n: int) -> np.ndarray:
+    """Stable argsort of integer ``keys`` in [0, n), by 16-bit digits (least significant first).
+
+    NumPy's stable sort of 16-bit keys is a radix sort, so each pass is O(len(keys));
+    two passes cover n < 2**32. Equal keys keep their input order, on every machine.
+    """
+    order = np.argsort(keys.astype(np.uint16), kind="stable")
+    shift = 16
+    while (n - 1) >> shift:
+        order = order[np.argsort((keys[order] >> shift).astype(np.uint16), kind="stable")]
+        shift += 16
+    return order
+
+
+def _symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int, row_order=radix_argsort) -> tuple[sp.csr_matrix, np.ndarray]:
     """Symmetric CSR of undirected ties (src[e], dst[e]) with weight 1.
 
     Entry e (e < E) stores (src, dst) and entry E + e its mirror (dst, src).
     Returns the matrix and, for each stored position, the entry number it holds.
-    Built by one argsort (duplicate ties stay separate entries: SpMV adds them).
+    ``row_order(rows, n)`` groups the entries by row (duplicate ties stay separate
+    entries: SpMV adds them); the default keeps the entries of a row in entry order.
     """
     rows = np.concatenate([src, dst])
     cols = np.concatenate([dst, src])
-    order = np.argsort(rows)
+    order = row_order(rows, n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     mat = sp.csr_matrix((np.ones(len(rows), np.float32), cols[order], indptr), shape=(n, n))
     return mat, order
+
+
+def _introsort_rows(rows: np.ndarray, n: int) -> np.ndarray:
+    """NumPy's default (unstable) argsort of ``rows``: the set-up layer's historical order.
+
+    ``cut_village_ties`` keys its draws by stored position, so this order is part
+    of the results. It depends on the CPU's SIMD sort (AVX-512 or not), see
+    docs/performance.md; kept so that results stay bit-identical on one machine.
+    """
+    return np.argsort(rows)
 
 
 class SocialNetwork:
@@ -93,7 +118,7 @@ class SocialNetwork:
     def __init__(self, n: int, src: np.ndarray, dst: np.ndarray, kind: np.ndarray):
         """Set-up ties (src[e], dst[e]) of ``kind[e]`` (HOUSEHOLD or VILLAGE) among ``n`` persons."""
         self.n_base = n
-        self.base, entry = _symmetric_csr(src, dst, n)
+        self.base, entry = _symmetric_csr(src, dst, n, row_order=_introsort_rows)
         n_edges = len(src)
         position = np.empty_like(entry)
         position[entry] = np.arange(len(entry))
