@@ -1,20 +1,23 @@
-"""The social network: household, village and urban ties as sparse matrices.
+"""The social network: household, village and urban ties as sparse arrays.
 
 Ties are drawn directly as index arrays from the model's generator (building
 a networkx graph of a million nodes takes minutes; see docs/odd.md) and kept
-in two symmetric CSR matrices:
+in two layers:
 
 * ``base``: ties made at set-up (household cliques; a Watts-Strogatz small
-  world within each village). When a migrant leaves, a share of its village
-  ties is cut by zeroing their weights (and their mirror entries); household
-  ties are never cut.
-* ``extra``: ties made during the run (urban ties between the county's
-  migrants, newborns' household ties, returnees' new village ties), kept as an
-  edge list and rebuilt into CSR once a year.
+  world within each village), a symmetric CSR matrix. When a migrant leaves,
+  a share of its village ties is cut by zeroing their weights (and their
+  mirror entries); household ties are never cut.
+* run-time ties (urban ties between the county's migrants, newborns' and
+  spouses' household ties, returnees' new village ties): an edge list
+  (``extra_src``, ``extra_dst``, ``extra_kind``), weight 1 each. Products over
+  it are ``np.bincount`` over the edges (O(E), no sorting); ``extra``, the same
+  ties as a symmetric CSR matrix, is built only when asked for (per-person
+  tie lists, export).
 
-"Share of my ties who are away" is ``neighbour_sum(away) / neighbour_sum(alive)``:
-two sparse matrix-vector products. :meth:`SocialNetwork.to_networkx` exports
-the live network for drawing and analysis.
+"Share of my ties who are away" is ``neighbour_sums([alive, away])``: one
+two-column product per layer. :meth:`SocialNetwork.to_networkx` exports the
+live network for drawing and analysis.
 """
 
 from __future__ import annotations
@@ -128,8 +131,7 @@ class SocialNetwork:
         self._extra_dst = np.empty(0, np.int64)
         self._extra_kind = np.empty(0, np.int8)
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # ties added, joined when read
-        self.extra = sp.csr_matrix((n, n), dtype=np.float32)
-        self._dirty = False
+        self._extra_csr: sp.csr_matrix | None = None  # ``extra``, built when asked for; None when stale
 
     # ------------------------------------------------------------ run-time edge list
     def _flush(self) -> None:
@@ -158,38 +160,53 @@ class SocialNetwork:
         self._flush()
         return self._extra_kind
 
-    # ------------------------------------------------------------ queries
-    def neighbour_sum(self, x: np.ndarray) -> np.ndarray:
-        """For each person, the sum of ``x`` over their ties (weighted)."""
-        out = np.zeros(len(x), dtype=np.float64)
-        out[: self.n_base] = self.base @ x[: self.n_base]
-        if self.extra.nnz:
-            out += self.extra @ x
-        return out
+    @property
+    def extra(self) -> sp.csr_matrix:
+        """The run-time ties as a symmetric CSR matrix (square, one row per person row so far; weight 1).
 
+        Duplicate ties stay separate entries. Built from the edge list on first
+        use after a change (O(E) radix grouping); the model's own queries do not need it.
+        """
+        if self._extra_csr is None:
+            n = max(self.n_base, int(max(self.extra_src.max(initial=-1), self.extra_dst.max(initial=-1))) + 1)
+            self._extra_csr = _symmetric_csr(self.extra_src, self.extra_dst, n)[0]
+        return self._extra_csr
+
+    # ------------------------------------------------------------ queries
     def neighbour_sums(self, xs: np.ndarray) -> np.ndarray:
-        """neighbour_sum of each column of ``xs`` (n x k), reading the matrices once (one multi-vector product)."""
+        """For each person (row of ``xs``, n x k), the sum of each column of ``xs`` over their ties (weighted).
+
+        The base layer is one multi-vector CSR product; the run-time layer adds
+        ``xs[dst]`` at ``src`` and ``xs[src]`` at ``dst`` for every edge.
+        """
+        n = len(xs)
         out = np.zeros(xs.shape, dtype=np.float64)
         out[: self.n_base] = self.base @ xs[: self.n_base]
-        if self.extra.nnz:
-            out += self.extra @ xs
+        src, dst = self.extra_src, self.extra_dst
+        for col in range(xs.shape[1]):
+            x = xs[:, col]
+            out[:, col] += np.bincount(src, x[dst], minlength=n) + np.bincount(dst, x[src], minlength=n)
         return out
 
     def count_tied_to(self, persons: np.ndarray, n: int) -> np.ndarray:
-        """For each of ``n`` persons, the weight of its ties to ``persons`` (indices; few).
+        """For each of ``n`` persons, the weight of its ties to ``persons`` (distinct indices; few).
 
-        The same numbers as ``neighbour_sum`` of their indicator (both layers are
-        symmetric), at a cost proportional to the ties of ``persons`` instead of all ties.
+        The same numbers as ``neighbour_sums`` of their indicator (both layers are
+        symmetric): the base layer reads only the rows of ``persons``; the
+        run-time layer reads the edges with an end among ``persons``.
         """
         out = np.zeros(n, dtype=np.float64)
-        for mat in (self.base, self.extra):
-            rows = persons[persons < mat.shape[0]]
-            if not len(rows) or not mat.nnz:
-                continue
-            starts, ends = mat.indptr[rows], mat.indptr[rows + 1]
+        base = self.base
+        rows = persons[persons < self.n_base]
+        if len(rows):
+            starts, ends = base.indptr[rows], base.indptr[rows + 1]
             lengths = ends - starts
             pos = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
-            out[: mat.shape[0]] += np.bincount(mat.indices[pos], mat.data[pos], minlength=mat.shape[0])
+            out[: self.n_base] += np.bincount(base.indices[pos], base.data[pos], minlength=self.n_base)
+        flagged = np.zeros(n, bool)
+        flagged[persons] = True
+        src, dst = self.extra_src, self.extra_dst
+        out += np.bincount(dst[flagged[src]], minlength=n) + np.bincount(src[flagged[dst]], minlength=n)
         return out
 
     def share_of_ties(self, trait: np.ndarray, alive: np.ndarray) -> np.ndarray:
@@ -201,7 +218,7 @@ class SocialNetwork:
     @property
     def n_ties(self) -> int:
         """Number of live ties (undirected), counting both layers."""
-        return int((np.count_nonzero(self.base.data) + self.extra.nnz) // 2)
+        return int(np.count_nonzero(self.base.data) // 2 + len(self.extra_src))
 
     # ------------------------------------------------------------ changes
     def cut_village_ties(self, persons: np.ndarray, share: float, rng: np.random.Generator) -> None:
@@ -223,7 +240,7 @@ class SocialNetwork:
         """Add ties made during the run (layer ``extra``)."""
         keep = src != dst
         self._pending.append((src[keep], dst[keep], np.full(np.count_nonzero(keep), kind, np.int8)))
-        self._dirty = True
+        self._extra_csr = None
 
     def drop_extra_ties(self, persons_mask: np.ndarray, kind: int, share: float, rng: np.random.Generator) -> None:
         """Drop a random ``share`` of run-time ties of ``kind`` touching flagged persons."""
@@ -233,27 +250,23 @@ class SocialNetwork:
             self._keep_extra(~drop)
 
     def prune(self, alive: np.ndarray) -> None:
-        """Forget run-time ties to the dead and rebuild the run-time layer."""
+        """Forget run-time ties to the dead (and to persons who left the county)."""
         live = alive[self.extra_src] & alive[self.extra_dst]
         if not live.all():
             self._keep_extra(live)
-        if self._dirty or self.extra.shape[0] != len(alive):
-            self.extra = _symmetric_csr(self.extra_src, self.extra_dst, len(alive))[0]
-            self._dirty = False
 
     def _keep_extra(self, keep: np.ndarray) -> None:
         self._extra_src, self._extra_dst, self._extra_kind = self.extra_src[keep], self.extra_dst[keep], self.extra_kind[keep]
-        self._dirty = True
+        self._extra_csr = None
 
     # ------------------------------------------------------------ export
     def to_networkx(self, alive: np.ndarray) -> nx.Graph:
         """The live network as a networkx Graph on living persons' indices."""
-        n = len(alive)
-        base = sp.csr_matrix((self.base.data, self.base.indices, self.base.indptr), shape=(self.n_base, self.n_base))
-        base.resize((n, n))
-        mat = (base + self.extra).tocoo()
-        keep = (mat.data > 0) & alive[mat.row] & alive[mat.col] & (mat.row < mat.col)
+        base = self.base.tocoo()
+        upper = (base.data > 0) & (base.row < base.col)
+        ends = np.stack([np.r_[base.row[upper], self.extra_src], np.r_[base.col[upper], self.extra_dst]])
+        ends = ends[:, alive[ends[0]] & alive[ends[1]]]
         graph = nx.Graph()
         graph.add_nodes_from(np.flatnonzero(alive).tolist())
-        graph.add_edges_from(zip(mat.row[keep].tolist(), mat.col[keep].tolist()))
+        graph.add_edges_from(zip(ends[0].tolist(), ends[1].tolist()))
         return graph
