@@ -15,8 +15,8 @@ in two layers:
   ties as a symmetric CSR matrix, is built only when asked for (per-person
   tie lists, export).
 
-"Share of my ties who are away" is ``neighbour_sums([alive, away])``: one
-two-column product per layer. :meth:`SocialNetwork.to_networkx` exports the
+"Share of my ties who are away" is ``tie_counts(away) / tie_counts(alive)``:
+one sparse product and two edge counts each. :meth:`SocialNetwork.to_networkx` exports the
 live network for drawing and analysis.
 """
 
@@ -173,25 +173,24 @@ class SocialNetwork:
         return self._extra_csr
 
     # ------------------------------------------------------------ queries
-    def neighbour_sums(self, xs: np.ndarray) -> np.ndarray:
-        """For each person (row of ``xs``, n x k), the sum of each column of ``xs`` over their ties (weighted).
+    def tie_counts(self, mask: np.ndarray) -> np.ndarray:
+        """For each person (row of boolean ``mask``), the weight of its ties to persons in ``mask``.
 
-        The base layer is one multi-vector CSR product; the run-time layer adds
-        ``xs[dst]`` at ``src`` and ``xs[src]`` at ``dst`` for every edge.
+        The base layer is one single-vector CSR product (cheaper than a
+        multi-vector one at a million persons); the run-time layer counts, per
+        edge, an end in ``mask`` at the other end (``np.bincount``).
         """
-        n = len(xs)
-        out = np.zeros(xs.shape, dtype=np.float64)
-        out[: self.n_base] = self.base @ xs[: self.n_base]
+        n = len(mask)
+        out = np.zeros(n, dtype=np.float64)
+        out[: self.n_base] = self.base @ mask[: self.n_base].astype(np.float32)
         src, dst = self.extra_src, self.extra_dst
-        for col in range(xs.shape[1]):
-            x = xs[:, col]
-            out[:, col] += np.bincount(src, x[dst], minlength=n) + np.bincount(dst, x[src], minlength=n)
+        out += np.bincount(src[mask[dst]], minlength=n) + np.bincount(dst[mask[src]], minlength=n)
         return out
 
     def count_tied_to(self, persons: np.ndarray, n: int) -> np.ndarray:
         """For each of ``n`` persons, the weight of its ties to ``persons`` (distinct indices; few).
 
-        The same numbers as ``neighbour_sums`` of their indicator (both layers are
+        The same numbers as ``tie_counts`` of their indicator (both layers are
         symmetric): the base layer reads only the rows of ``persons``; the
         run-time layer reads the edges with an end among ``persons``.
         """
@@ -211,8 +210,7 @@ class SocialNetwork:
 
     def share_of_ties(self, trait: np.ndarray, alive: np.ndarray) -> np.ndarray:
         """Share of each person's living ties that have ``trait`` (0 when no ties)."""
-        both = self.neighbour_sums(np.column_stack([alive, trait & alive]).astype(np.float32))
-        deg, num = both[:, 0], both[:, 1]
+        deg, num = self.tie_counts(alive), self.tie_counts(trait & alive)
         return np.divide(num, deg, out=np.zeros_like(num), where=deg > 0)
 
     @property
