@@ -210,9 +210,10 @@ class RuralModel(mesa.Model):
         employee = resident & (occ == Occupation.LOCAL_EMPLOYEE)
         helpers = np.bincount(hid[resident & (((occ == Occupation.ELDER) & (per.age < 75)) | employee)], minlength=H)
         workers = np.bincount(hid[farmer], minlength=H)
-        own_workers = workers[hid] + np.where(farmer, 0, 1)
         usable = hh.land - land.locked_land(p, hh.rented_out, self.levers["tenure_security"])
-        farm_pw = economy.farm_income_per_worker(p, usable[hid], own_workers, helpers[hid], self.indices["farm"])
+        # per household: a farmer shares the land with its farmers; anyone else would be one more farmer
+        as_farmer, as_newcomer = (economy.farm_income_per_worker(p, usable, workers + k, helpers, self.indices["farm"]) for k in (0, 1))
+        farm_pw = np.where(farmer, as_farmer[hid], as_newcomer[hid])
         casual = p["local_casual_income"] * self.indices["local"] * self.demand[vil]
         wage = p["local_wage"] * self.indices["local"]
         ven = self.ventures
@@ -224,8 +225,8 @@ class RuralModel(mesa.Model):
         income = np.where(employee, np.maximum(wage, income), income)
         income = income + self.support_per_resident[hid]  # support paid only to members living at home
         seekers = farmer | employee
-        village_mean = np.bincount(vil[seekers], income[seekers], minlength=V) / np.maximum(np.bincount(vil[seekers], minlength=V), 1)
-        if p["decision_rule"] == "harris_todaro":
+        if p["decision_rule"] == "harris_todaro":  # everyone expects the village mean of its job-seekers
+            village_mean = np.bincount(vil[seekers], income[seekers], minlength=V) / np.maximum(np.bincount(vil[seekers], minlength=V), 1)
             income = village_mean[vil]
         self.mean_home_income = float(income[seekers].mean()) if seekers.any() else float("nan")
 

@@ -26,6 +26,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from .population import radix_argsort
+
 HOUSEHOLD, VILLAGE, URBAN = 0, 1, 2
 
 
@@ -72,20 +74,6 @@ def village_small_world(village: np.ndarray, k: int, p: float, rng: np.random.Ge
         src.append(order[keep])
         dst.append(order[far[keep]])
     return np.concatenate(src), np.concatenate(dst)
-
-
-def radix_argsort(keys: np.ndarray, n: int) -> np.ndarray:
-    """Stable argsort of integer ``keys`` in [0, n), by 16-bit digits (least significant first).
-
-    NumPy's stable sort of 16-bit keys is a radix sort, so each pass is O(len(keys));
-    two passes cover n < 2**32. Equal keys keep their input order, on every machine.
-    """
-    order = np.argsort(keys.astype(np.uint16), kind="stable")
-    shift = 16
-    while (n - 1) >> shift:
-        order = order[np.argsort((keys[order] >> shift).astype(np.uint16), kind="stable")]
-        shift += 16
-    return order
 
 
 def _symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int, row_order=radix_argsort) -> tuple[sp.csr_matrix, np.ndarray]:

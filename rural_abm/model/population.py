@@ -138,12 +138,32 @@ class Ventures(Table):
     }
 
 
-def group_rank(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Rank (0, 1, ...) of each element within its group, ordered by ``keys``.
+def radix_argsort(keys: np.ndarray, n: int) -> np.ndarray:
+    """Stable argsort of integer ``keys`` in [0, n), by 16-bit digits (least significant first).
 
-    Used to match vacancies to workers and to pick the first k of a group.
+    NumPy's stable sort of 16-bit keys is a radix sort, so each pass is O(len(keys));
+    two passes cover n < 2**32. Equal keys keep their input order, on every machine.
     """
-    order = np.lexsort((keys, groups))
+    order = np.argsort(keys.astype(np.uint16), kind="stable")
+    shift = 16
+    while (n - 1) >> shift:
+        order = order[np.argsort((keys[order] >> shift).astype(np.uint16), kind="stable")]
+        shift += 16
+    return order
+
+
+def group_rank(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Rank (0, 1, ...) of each element within its (integer) group, ordered by ``keys``.
+
+    Used to match vacancies to workers and to pick the first k of a group. The
+    order is ``np.lexsort((keys, groups))`` (ties keep input order), built as a
+    stable sort by key and then a radix sort by group.
+    """
+    if not len(groups):
+        return np.empty(0, dtype=np.int64)
+    by_key = np.argsort(keys, kind="stable")
+    low = groups.min()
+    order = by_key[radix_argsort(groups[by_key] - low, int(groups.max() - low) + 1)]
     g = groups[order]
     starts = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
     run_start = np.repeat(starts, np.diff(np.r_[starts, len(g)]))
