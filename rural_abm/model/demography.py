@@ -15,7 +15,7 @@ def step(m) -> None:
     per, p, flows = m.persons, m.p, m.flows
     rng = m.streams.get("demography", m.year)
     alive = per.alive
-    per.age[alive] += 1
+    np.add(per.age, 1, out=per.age, where=alive)
 
     u = rng.random(per.n)
     q = np.minimum(1.0, p["mortality_base"] * np.exp(p["mortality_slope"] * per.age))
@@ -54,7 +54,9 @@ def step(m) -> None:
 def _tie_newborns(m, kids: np.ndarray) -> None:
     """Tie each newborn to the living members of its household."""
     per = m.persons
-    members = np.flatnonzero(per.alive[: kids[0]] & np.isin(per.household[: kids[0]], per.household[kids]))
+    with_kid = np.zeros(m.households.n, bool)
+    with_kid[per.household[kids]] = True
+    members = np.flatnonzero(per.alive[: kids[0]] & with_kid[per.household[: kids[0]]])
     # pair every kid with every member of its household: sort both by household and join
     hh_members = per.household[members]
     order = np.argsort(hh_members, kind="stable")

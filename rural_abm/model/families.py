@@ -245,7 +245,9 @@ def home_pulls(m) -> np.ndarray:
         child = np.flatnonzero((age == p["middle_school_age"]) | (age == p["senior_high_age"]))
         parent = per.parent[child[alive[child] & (per.parent[child] >= 0)]]
         spouse = per.spouse[parent]
-        parents = np.unique(np.concatenate([parent, spouse[spouse >= 0]]))
+        parents = np.zeros(per.n, bool)  # each parent counted once, however many children are at a transition
+        parents[parent] = True
+        parents[spouse[spouse >= 0]] = True
         pull[parents] += p["school_transition_pull"]
         elder = np.flatnonzero(age >= p["elder_age"])
         elder = elder[alive[elder] & (per.status[elder] != Status.AWAY)]

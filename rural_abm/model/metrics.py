@@ -123,7 +123,8 @@ def compute(m) -> tuple[dict, dict]:
     resident_v = by_village(resident)
     away_v = by_village(away)
     returned_v = by_village(resident & (per.status == Status.RETURNED))
-    hollow_v = np.divide(by_village(working & away), by_village(working), out=np.zeros(V), where=by_village(working) > 0)
+    working_v = by_village(working)
+    hollow_v = np.divide(by_village(working & away), working_v, out=np.zeros(V), where=working_v > 0)
 
     hid = per.household
     H = hh.n
@@ -160,8 +161,8 @@ def compute(m) -> tuple[dict, dict]:
     rented_v = np.bincount(hh.village, hh.rented_out, minlength=V)
     idle_v = np.bincount(hh.village, m.idle_land, minlength=V)
     founders = ven.founder[act]
-    trained_last_year = alive & (per.trained_year == m.year - 1)
-    in_work = np.isin(per.occupation, (Occupation.LOCAL_EMPLOYEE, Occupation.ENTREPRENEUR, Occupation.URBAN_EMPLOYED))
+    trained_last_year = np.flatnonzero(alive & (per.trained_year == m.year - 1))
+    in_work = np.isin(per.occupation[trained_last_year], (Occupation.LOCAL_EMPLOYEE, Occupation.ENTREPRENEUR, Occupation.URBAN_EMPLOYED))
     mean_income = mean_pc(counted)
 
     county = {
@@ -206,8 +207,8 @@ def compute(m) -> tuple[dict, dict]:
         "land_idle": float(idle_v.sum()),
         "service_level": float(np.average(m.service, weights=np.maximum(resident_v, 1e-9))),
         "trained": int(m.flows["trained"].sum()),
-        "trained_last_year": int(np.count_nonzero(trained_last_year)),
-        "trained_last_year_employed": int(np.count_nonzero(trained_last_year & in_work)),
+        "trained_last_year": len(trained_last_year),
+        "trained_last_year_employed": int(np.count_nonzero(in_work)),
         "loans_granted": int(m.flows["loans_granted"].sum()),
         "loans_disbursed": float(m.ledger["loans_disbursed"]),
         "loans_repaid": float(m.ledger["loans_repaid"]),
