@@ -56,28 +56,35 @@ def decide_moves(m, home_income: np.ndarray, amenity: np.ndarray):
 
     ``home_income`` (RMB/year) and ``amenity`` (log units) are per person, from
     the start of the phase. Returns index arrays (leavers, passive, voluntary).
+    Probabilities are evaluated only for those who can move: movable residents
+    (leave) and migrants (return).
     """
     per, p = m.persons, m.p
     rng = m.streams.get("migration", m.year)
     u_leave, u_return, u_passive, u_age = (rng.random(per.n) for _ in range(4))
-    urban_income = m.expected_employment * economy.urban_earnings(p, per.skill, m.growth)
-    gap = decisions.utility_gap(urban_income, home_income, amenity)
     away = per.alive & (per.status == Status.AWAY)
     migrant = away & (per.occupation != Occupation.CHILD)
 
-    movable = m.movable_residents()
-    ties_away = m.network.share_of_ties(away, per.alive) if p["network_effects"] else 0.0
-    p_leave = decisions.migrate_probability(p, gap, per.age, ties_away, urban_income, home_income)
-    leavers = np.flatnonzero(movable & (u_leave < p_leave))
+    def gap_and_urban_income(persons):
+        urban_income = m.expected_employment * economy.urban_earnings(p, per.skill[persons], m.growth)
+        return decisions.utility_gap(urban_income, home_income[persons], amenity[persons]), urban_income
+
+    movable = np.flatnonzero(m.movable_residents())
+    ties_away = m.network.share_of_ties(away, per.alive)[movable] if p["network_effects"] else 0.0
+    gap, urban_income = gap_and_urban_income(movable)
+    p_leave = decisions.migrate_probability(p, gap, per.age[movable], ties_away, urban_income, home_income[movable])
+    leavers = movable[u_leave[movable] < p_leave]
 
     unemployed = away & (per.occupation == Occupation.URBAN_UNEMPLOYED)
     passive = unemployed & (u_passive < p["passive_return_rate"]) if p["passive_return"] else np.zeros(per.n, bool)
     if p["passive_return"]:  # age push (ageing.py): urban work ends by a hazard rising with age
         passive |= migrant & (u_age < ageing.push_table(p)[per.age])
-    ent_ties = m.network.count_tied_to(np.flatnonzero(m.returnee_founders()), per.n) if p["entrepreneur_pull"] else 0.0
-    p_return = decisions.return_probability(p, gap, ent_ties, urban_income, home_income)
-    voluntary = migrant & ~passive & (u_return < p_return)
-    return leavers, np.flatnonzero(passive), np.flatnonzero(voluntary)
+    deciding = np.flatnonzero(migrant & ~passive)
+    ent_ties = m.network.count_tied_to(np.flatnonzero(m.returnee_founders()), per.n)[deciding] if p["entrepreneur_pull"] else 0.0
+    gap, urban_income = gap_and_urban_income(deciding)
+    p_return = decisions.return_probability(p, gap, ent_ties, urban_income, home_income[deciding])
+    voluntary = deciding[u_return[deciding] < p_return]
+    return leavers, np.flatnonzero(passive), voluntary
 
 
 def urban_experience(m) -> None:

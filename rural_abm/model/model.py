@@ -201,40 +201,54 @@ class RuralModel(mesa.Model):
         services.update(self, self.levers["public_service_investment"])
 
     def _home_values(self) -> tuple[np.ndarray, np.ndarray]:
-        """Expected income at home (RMB/year) and home amenity (log units) of every person."""
+        """Expected income at home (RMB/year) and home amenity (log units) of every person who may move.
+
+        Evaluated for resident farmers and employees (job-seekers at home) and
+        migrants (persons away who are not children); NaN for everyone else,
+        who decides nothing in phase 5. Sets ``mean_home_income`` (mean over job-seekers).
+        """
         p, per, hh = self.p, self.persons, self.households
         H, V = hh.n, self.n_villages
         alive, occ, hid, vil = per.alive, per.occupation, per.household, per.village
-        resident = alive & (per.status != Status.AWAY)
+        away = alive & (per.status == Status.AWAY)
+        resident = alive & ~away
         farmer = resident & (occ == Occupation.FARMER)
         employee = resident & (occ == Occupation.LOCAL_EMPLOYEE)
+        deciders = np.flatnonzero(farmer | employee | (away & (occ != Occupation.CHILD)))
+        h, v = hid[deciders], vil[deciders]
         helpers = np.bincount(hid[resident & (((occ == Occupation.ELDER) & (per.age < 75)) | employee)], minlength=H)
         workers = np.bincount(hid[farmer], minlength=H)
         usable = hh.land - land.locked_land(p, hh.rented_out, self.levers["tenure_security"])
         # per household: a farmer shares the land with its farmers; anyone else would be one more farmer
         as_farmer, as_newcomer = (economy.farm_income_per_worker(p, usable, workers + k, helpers, self.indices["farm"]) for k in (0, 1))
-        farm_pw = np.where(farmer, as_farmer[hid], as_newcomer[hid])
-        casual = p["local_casual_income"] * self.indices["local"] * self.demand[vil]
+        is_farmer, is_employee = farmer[deciders], employee[deciders]
+        farm_pw = np.where(is_farmer, as_farmer[h], as_newcomer[h])
+        casual = p["local_casual_income"] * self.indices["local"] * self.demand[v]
         wage = p["local_wage"] * self.indices["local"]
-        ven = self.ventures
-        staff = np.bincount(ven.village[per.employer[per.employer >= 0]], minlength=V)
-        openings = np.bincount(ven.village[ven.active], np.maximum(ven.target_jobs[ven.active], 0), minlength=V)
-        working_res = np.bincount(vil[resident & (per.age >= p["working_age"]) & (per.age < p["elder_age"])], minlength=V)
-        chance = np.minimum(1.0, np.maximum(staff, openings) / np.maximum(working_res, 1))
-        income = expected_home_income(farm_pw, casual, wage, chance[vil])
-        income = np.where(employee, np.maximum(wage, income), income)
-        income = income + self.support_per_resident[hid]  # support paid only to members living at home
-        seekers = farmer | employee
+        income = expected_home_income(farm_pw, casual, wage, self._local_job_chance(resident)[v])
+        income = np.where(is_employee, np.maximum(wage, income), income)
+        income = income + self.support_per_resident[h]  # support paid only to members living at home
+        seekers = is_farmer | is_employee
         if p["decision_rule"] == "harris_todaro":  # everyone expects the village mean of its job-seekers
-            village_mean = np.bincount(vil[seekers], income[seekers], minlength=V) / np.maximum(np.bincount(vil[seekers], minlength=V), 1)
-            income = village_mean[vil]
+            village_mean = np.bincount(v[seekers], income[seekers], minlength=V) / np.maximum(np.bincount(v[seekers], minlength=V), 1)
+            income = village_mean[v]
         self.mean_home_income = float(income[seekers].mean()) if seekers.any() else float("nan")
 
         child = np.bincount(hid[resident & (occ == Occupation.CHILD)], minlength=H) > 0
         elder = np.bincount(hid[resident & (occ == Occupation.ELDER)], minlength=H) > 0
-        left_behind = (child.astype(float) + elder)[hid]
-        amenity = home_amenity(p, self.service[vil], left_behind, self.levers["tenure_security"]) + families.home_pulls(self)
-        return income, amenity
+        left_behind = (child.astype(float) + elder)[h]
+        amenity = home_amenity(p, self.service[v], left_behind, self.levers["tenure_security"]) + families.home_pulls(self)[deciders]
+        out = np.full((2, per.n), np.nan)
+        out[0, deciders], out[1, deciders] = income, amenity
+        return out[0], out[1]
+
+    def _local_job_chance(self, resident: np.ndarray) -> np.ndarray:
+        """Chance of a local job in each village: max(venture staff, openings) / resident working-age persons (<= 1)."""
+        p, per, ven, V = self.p, self.persons, self.ventures, self.n_villages
+        staff = np.bincount(ven.village[per.employer[per.employer >= 0]], minlength=V)
+        openings = np.bincount(ven.village[ven.active], np.maximum(ven.target_jobs[ven.active], 0), minlength=V)
+        working_res = np.bincount(per.village[resident & (per.age >= p["working_age"]) & (per.age < p["elder_age"])], minlength=V)
+        return np.minimum(1.0, np.maximum(staff, openings) / np.maximum(working_res, 1))
 
     def decide_moves(self, home_income: np.ndarray, amenity: np.ndarray):
         """Phase 5: who leaves and who returns (index arrays); a subclass may decide differently."""
