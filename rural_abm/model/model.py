@@ -367,7 +367,9 @@ class RuralModel(mesa.Model):
                 self._person_handles[i] = Person(self, i)
 
     def on_deaths(self, persons: np.ndarray) -> None:
-        """Remove the handles of persons who died."""
+        """Remove the handles of persons who died (or left the county for good)."""
+        if not self._person_handles:  # handles on demand, none asked for
+            return
         for i in persons.tolist():
             handle = self._person_handles.pop(i, None)
             if handle is not None:
