@@ -119,7 +119,7 @@ def child_profile(cfg: dict) -> dict:
         (demography, "step", "2 demography"),
         (migration, "urban_job_losses", "3 shocks"),
         (migration, "outflow_shock", "3 shocks"),
-        (SocialNetwork, "prune", "3-4 network rebuild (prune, CSR of run-time ties)"),
+        (SocialNetwork, "prune", "3-4 network prune (run-time ties to the dead)"),
         (economy, "urban_jobs", "4 markets"),
         (economy, "employment_rate", "4 markets"),
         (migration, "decide_moves", "5 decisions: leave / return"),
