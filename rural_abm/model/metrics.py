@@ -162,7 +162,8 @@ def compute(m) -> tuple[dict, dict]:
     idle_v = np.bincount(hh.village, m.idle_land, minlength=V)
     founders = ven.founder[act]
     trained_last_year = np.flatnonzero(alive & (per.trained_year == m.year - 1))
-    in_work = np.isin(per.occupation[trained_last_year], (Occupation.LOCAL_EMPLOYEE, Occupation.ENTREPRENEUR, Occupation.URBAN_EMPLOYED))
+    working_occupations = (Occupation.LOCAL_EMPLOYEE, Occupation.ENTREPRENEUR, Occupation.URBAN_EMPLOYED)
+    in_work = np.isin(per.occupation[trained_last_year], working_occupations)
     mean_income = mean_pc(counted)
 
     county = {

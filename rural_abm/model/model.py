@@ -220,7 +220,8 @@ class RuralModel(mesa.Model):
         workers = np.bincount(hid[farmer], minlength=H)
         usable = hh.land - land.locked_land(p, hh.rented_out, self.levers["tenure_security"])
         # per household: a farmer shares the land with its farmers; anyone else would be one more farmer
-        as_farmer, as_newcomer = (economy.farm_income_per_worker(p, usable, workers + k, helpers, self.indices["farm"]) for k in (0, 1))
+        farm_index = self.indices["farm"]
+        as_farmer, as_newcomer = (economy.farm_income_per_worker(p, usable, workers + k, helpers, farm_index) for k in (0, 1))
         is_farmer, is_employee = farmer[deciders], employee[deciders]
         farm_pw = np.where(is_farmer, as_farmer[h], as_newcomer[h])
         casual = p["local_casual_income"] * self.indices["local"] * self.demand[v]
@@ -230,14 +231,16 @@ class RuralModel(mesa.Model):
         income = income + self.support_per_resident[h]  # support paid only to members living at home
         seekers = is_farmer | is_employee
         if p["decision_rule"] == "harris_todaro":  # everyone expects the village mean of its job-seekers
-            village_mean = np.bincount(v[seekers], income[seekers], minlength=V) / np.maximum(np.bincount(v[seekers], minlength=V), 1)
+            seekers_v = np.maximum(np.bincount(v[seekers], minlength=V), 1)
+            village_mean = np.bincount(v[seekers], income[seekers], minlength=V) / seekers_v
             income = village_mean[v]
         self.mean_home_income = float(income[seekers].mean()) if seekers.any() else float("nan")
 
         child = np.bincount(hid[resident & (occ == Occupation.CHILD)], minlength=H) > 0
         elder = np.bincount(hid[resident & (occ == Occupation.ELDER)], minlength=H) > 0
         left_behind = (child.astype(float) + elder)[h]
-        amenity = home_amenity(p, self.service[v], left_behind, self.levers["tenure_security"]) + families.home_pulls(self)[deciders]
+        amenity = home_amenity(p, self.service[v], left_behind, self.levers["tenure_security"])
+        amenity = amenity + families.home_pulls(self)[deciders]
         out = np.full((2, per.n), np.nan)
         out[0, deciders], out[1, deciders] = income, amenity
         return out[0], out[1]
