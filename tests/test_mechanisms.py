@@ -172,7 +172,7 @@ def test_poverty_transfers_lower_poverty_and_an_abrupt_stop_causes_a_cliff():
 
 
 def test_monitoring_prevents_return_to_poverty():
-    off, on = compare(total("return_to_poverty"), {}, {"monitoring_coverage": 1.0})
+    off, on = compare(total("return_to_poverty"), {"monitoring_coverage": 0.0}, {"monitoring_coverage": 1.0})
     clearly_greater(off, on, rel=0.3)
 
 

@@ -69,10 +69,9 @@ def step(m) -> None:
     protection.register(m, market + inc["pension"], residents)
     transfer, inc["campaign"] = protection.campaign_support(m, residents)
     before_dibao = market + inc["pension"] + transfer + inc["campaign"]
-    inc["dibao"] = protection.dibao(m, before_dibao, residents)
+    monitored = protection.monitored(m, before_dibao, residents)
+    inc["dibao"] = protection.dibao(m, before_dibao, residents, monitored)
     supported = before_dibao + inc["dibao"]
-    at_risk = hh.ever_poor & (residents > 0) & (supported < p["at_risk_margin"] * line)
-    monitored = at_risk & (hh.monitor_draw < lv["monitoring_coverage"])
     top_up = np.where(monitored, np.maximum(0.0, line - supported), 0.0)
     inc["transfers"] = transfer + top_up
     income = supported + top_up
