@@ -79,13 +79,14 @@ def test_monitoring_keeps_poverty_near_zero_after_2020():
     """Guards dynamic monitoring after the campaign: it watches near-poor households as well as former-poor
     ones, from their first bad year, and tops them up; without it poverty creeps back as the county ages."""
     off, on = paired(mean_over("poverty_headcount_ratio", 2021, 2029), {"monitoring_coverage": 0.0}, {})
-    assert np.all(on < 0.5 * off) and on.mean() < 0.006, (off, on)
+    assert np.all(on < 0.4 * off) and on.mean() < 0.008, (off, on)
 
 
 def test_monitoring_links_at_risk_households_to_the_dibao():
-    """Guards the dibao linkage of monitored households: the review misses fewer eligible households."""
+    """Guards the dibao linkage of monitored households without a member able to work: the review misses
+    fewer eligible households."""
     off, on = paired(mean_over("dibao_eligible_missed", 2021, 2029), {"monitoring_coverage": 0.0}, {})
-    assert np.all(on < 0.7 * off), (off, on)
+    assert np.all(on < 0.85 * off) and on.mean() < 0.8 * off.mean(), (off, on)
 
 
 def test_campaign_support_reaches_file_households_and_ends_by_schedule():

@@ -15,8 +15,9 @@ import numpy as np
 from . import economy, families, land, protection
 from .codes import Occupation, Sector, Status
 
-COMPONENTS = ("farm", "casual", "local_wages", "remittances", "profit", "rent", "pension", "campaign", "dibao", "transfers",
-              "health_costs")
+#: Market income components (health costs are deducted from their sum): income before pension and support.
+MARKET = ("farm", "casual", "local_wages", "remittances", "profit", "rent")
+COMPONENTS = (*MARKET, "pension", "campaign", "dibao", "transfers", "health_costs")
 #: Components paid only while the household lives at home (they enter the expected income at home).
 SUPPORT_AT_HOME = ("campaign", "dibao", "transfers")
 
@@ -64,7 +65,7 @@ def step(m) -> None:
 
     residents = np.bincount(hid[resident], minlength=H)
     line = p["poverty_line"] * residents
-    market = sum(inc[c] for c in ("farm", "casual", "local_wages", "remittances", "profit", "rent")) - inc["health_costs"]
+    market = sum(inc[c] for c in MARKET) - inc["health_costs"]
     inc["pension"] = protection.pensions(m)
     protection.register(m, market + inc["pension"], residents)
     transfer, inc["campaign"] = protection.campaign_support(m, residents)
@@ -84,6 +85,7 @@ def step(m) -> None:
 
     m.income = inc
     m.household_income = income
+    m.market_income = market
     m.residents_per_household = residents
     m.support_per_resident = np.divide(sum(inc[c] for c in SUPPORT_AT_HOME), residents, out=np.zeros(H), where=residents > 0)
     m.fiscal["poverty_transfers"] += top_up.sum() + p["monitoring_cost"] * np.count_nonzero(monitored)

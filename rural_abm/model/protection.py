@@ -23,9 +23,11 @@ its own fiscal head (RMB per year, 2020 prices):
 * dibao: households whose income per resident member, before dibao, is
   under the standard are topped up to it (at least ``dibao_min_benefit`` per
   resident); a share ``dibao_exclusion_error`` of eligible households is
-  missed (file and monitored households only at (1 - ``dibao_file_linkage``)
-  of it: the linkage of the dibao with the poverty file and, after 2020,
-  with monitoring) and a share ``dibao_inclusion_error`` of near-poor
+  missed (file and monitored households with no member able to work at
+  home only at (1 - ``dibao_file_linkage``) of it: the dibao is the safety
+  net of the poverty file and, after 2020, of monitoring for those who cannot
+  be helped by work; households that can work get jobs and industry support
+  instead) and a share ``dibao_inclusion_error`` of near-poor
   households is paid although not eligible. The targeting draw is made anew
   each year (annual review).
 
@@ -97,14 +99,15 @@ def monitored(m, income: np.ndarray, residents: np.ndarray) -> np.ndarray:
 def dibao(m, income: np.ndarray, residents: np.ndarray, monitored: np.ndarray) -> np.ndarray:
     """Dibao top-up of each household (RMB/year) given its ``income`` before dibao (RMB/year).
 
-    ``monitored`` households, like those in the poverty file, are linked to the dibao review.
+    ``monitored`` households, like those in the poverty file, are linked to the dibao review when no
+    member can work at home (``able_at_home``).
     """
     p, hh, lv = m.p, m.households, m.levers
     standard = lv["dibao_standard"] * residents
     home = residents > 0
     eligible = home & (income < standard)
     near = home & ~eligible & (income < p["dibao_near_poor_band"] * standard)
-    linked = hh.registered_poor | monitored
+    linked = (hh.registered_poor | monitored) & ~able_at_home(m)
     exclusion = p["dibao_exclusion_error"] * np.where(linked, 1.0 - lv["dibao_file_linkage"], 1.0)
     u = m.streams.get("policy", m.year, 2).random(hh.n)
     paid = (eligible & (u >= exclusion)) | (near & (u < p["dibao_inclusion_error"]))
