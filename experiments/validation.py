@@ -53,6 +53,10 @@ from phase_diagram import draw, phase_diagram
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = yaml.safe_load((ROOT / "rural_abm" / "data" / "targets.yaml").read_text())
 CALIBRATIONS = ("calibrate_county", "calibrate_huichuan")
+#: Rural dibao recipients over rural residents, remembered figures (approximate): Ministry of Civil Affairs
+#: statistical bulletins, 49.0 million (2015) and 36.2 million (2020) recipients; NBS rural residents 603.5 and
+#: 509.8 million.
+DIBAO_SHARE = {2015: 0.081, 2020: 0.071}
 
 
 # ---------------------------------------------------------------- 1. fit
@@ -162,6 +166,10 @@ def out_of_sample(county: pd.DataFrame) -> list[Case]:
     for year in (2016, 2017, 2018):
         out.append(Case(f"poverty incidence {year}", poverty[year], per_rep(lambda d, y=year: d.loc[y, "poverty_headcount_ratio"]),
                         "NBS communiques", "national; a poor county started several times higher, so should lie above"))  # fmt: skip
+    for year, share in DIBAO_SHARE.items():
+        out.append(Case(f"rural dibao recipients per resident, {year}", share, per_rep(lambda d, y=year: d.loc[y, "dibao_recipients"] / d.loc[y, "resident"]),
+                        "MCA statistical bulletins over NBS rural residents (approximate)",
+                        "national; a poor county has more eligible households, so should lie above, but not far"))  # fmt: skip
     return out
 
 
