@@ -14,8 +14,8 @@ from rural_abm.model.codes import SECTOR_CAPITAL, Sector
 
 SEEDS = range(5)
 # lending open to every founder, with room in the budget, so that loans follow the plans
-LENDING = dict(n_people=3000, n_years=8, venture_start_rate=0.05, microloan_budget=1e8, microloan_max=2e6,
-               microloan_eligibility="all")
+LENDING = dict(n_people=3000, n_years=8, venture_finance=True, venture_start_rate=0.05, microloan_budget=1e8,
+               microloan_max=2e6, microloan_eligibility="all")
 
 
 def mean_loan(df):
@@ -56,7 +56,7 @@ def test_loans_cover_what_own_funds_leave_open():
 def test_kin_lending_funds_more_starts():
     """Guards kin finance: without loans, relatives and friends lending up to the founder's own funds let
     more plans be funded; with no kin lending fewer ventures start, in every pair."""
-    base = dict(n_people=3000, n_years=10, venture_start_rate=0.05)
+    base = dict(n_people=3000, n_years=10, venture_finance=True, venture_start_rate=0.05)
     none = replicate(lambda df: float(df["enterprises_born"].sum()), seeds=SEEDS, **base, kin_finance_multiple=0.0)
     kin = replicate(lambda df: float(df["enterprises_born"].sum()), seeds=SEEDS, **base)
     assert np.all(kin > none) and kin.mean() > 1.3 * none.mean(), (none, kin)
@@ -65,7 +65,7 @@ def test_kin_lending_funds_more_starts():
 def test_placement_services_follow_trainees_for_a_year():
     """Guards placement_years: trainees stay first in line for local vacancies in the year after training,
     so more of them are in work a year after training than when the priority ends with the training year."""
-    base = dict(n_people=3000, n_years=8, training_coverage=0.1, venture_start_rate=0.05)
+    base = dict(n_people=3000, n_years=8, training_coverage=0.1, venture_finance=True, venture_start_rate=0.05)
 
     def placement(df):
         return float(df["trained_last_year_employed"].sum() / df["trained_last_year"].sum())
@@ -73,3 +73,22 @@ def test_placement_services_follow_trainees_for_a_year():
     one = replicate(placement, seeds=SEEDS, **base, placement_years=1)
     two = replicate(placement, seeds=SEEDS, **base)
     assert np.all(two > one + 0.02), (one, two)
+
+
+
+def test_staff_of_closed_ventures_are_rehired_where_vacancies_are_open():
+    """Guards rehire_after_closure: where ventures have open vacancies (many starts), the staff and founders
+    of ventures that close are hired the same year, so more of last year's trainees are in work at the end
+    of the year, in every pair; the hiring ventures book the hires' value added less their wage."""
+    base = dict(n_people=3000, n_years=8, training_coverage=0.1, venture_finance=True, venture_start_rate=0.25,
+                venture_skill_threshold=1.0)
+
+    def placement(df):
+        return float(df["trained_last_year_employed"].sum() / df["trained_last_year"].sum())
+
+    off = replicate(placement, seeds=SEEDS, **base)
+    on = replicate(placement, seeds=SEEDS, **base, rehire_after_closure=True)
+    assert np.all(on > off) and (on - off).mean() > 0.015, (off, on)
+    m = run(0, **base, rehire_after_closure=True)
+    employees = np.bincount(m.persons.employer[m.persons.employer >= 0], minlength=m.ventures.n)
+    assert np.all(employees[~m.ventures.active] == 0)  # nobody works for a closed venture

@@ -135,7 +135,10 @@ class RuralModel(mesa.Model):
         k = int(round(n * p["initial_ventures_per_1000"] / 1000.0)) if p["enterprises"] else 0
         cand = np.flatnonzero(was_away)
         founders = cand[np.argsort(-per.skill[cand], kind="stable")[:k]]
-        sector, capital = enterprises.plan_ventures(self, founders, self.streams.get("business", p["start_year"] - 1, 6))
+        if p["venture_finance"]:
+            sector, capital = enterprises.plan_ventures(self, founders, self.streams.get("business", p["start_year"] - 1, 6))
+        else:
+            sector, capital = None, np.full(len(founders), float(p["venture_capital"]))
         enterprises._found(self, founders, np.zeros(len(founders)), sector, capital)
         services.setup(self)
         self._update_villages()
