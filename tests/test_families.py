@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conftest import replicate
+from conftest import came_home, event_rates, replicate
 from rural_abm import RuralModel
 from rural_abm.model import families
 from rural_abm.model.codes import Occupation, ReturnKind, Status
@@ -18,29 +18,8 @@ SMALL = dict(n_people=4000, n_years=12)
 SEEDS = range(4)
 
 
-def event_rate(seed, at_risk, event, **params):
-    """Events per person-year at risk: ``at_risk(m)`` is read before each step, ``event(m, before)`` after it."""
-    m = RuralModel(rng=seed, **{**SMALL, **params})
-    exposed = events = 0
-    while m.running:
-        risk = at_risk(m)
-        before = m.persons.status[: len(risk)].copy()
-        m.step()
-        exposed += int(risk.sum())
-        events += int((risk & event(m, before)[: len(risk)]).sum())
-    return events / max(exposed, 1)
-
-
 def rates(at_risk, event, seeds=SEEDS, **params):
-    return np.array([event_rate(s, at_risk, event, **params) for s in seeds])
-
-
-def came_home(kind):
-    def event(m, before):
-        per = m.persons
-        n = len(before)
-        return (before == Status.AWAY) & (per.status[:n] == Status.RETURNED) & (per.return_kind[:n] == kind)
-    return event
+    return event_rates(at_risk, event, seeds, **{**SMALL, **params})
 
 
 def migrant_parents_of_age(ages):

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rural_abm import RuralModel
-from rural_abm.model.accounting import COMPONENTS
+from rural_abm.model.accounting import COMPONENTS, SUPPORT_AT_HOME
 from rural_abm.model.codes import Occupation, Status
 
 switches = ["demography", "demand_feedback", "service_feedback", "family_pull", "network_effects", "entrepreneur_pull",
@@ -117,6 +117,10 @@ def check_state(m: RuralModel, before_registered: int, land_total: float) -> Non
     total = sum(inc[k] for k in COMPONENTS if k != "health_costs") - inc["health_costs"]
     assert np.allclose(total, m.household_income)
     assert np.all(inc["transfers"] >= 0) and np.all(inc["health_costs"] >= 0)
+    # support only adds: market income plus pension and support is income, so the poor after support are
+    # poor on market income too
+    assert np.allclose(m.market_income + sum(inc[k] for k in ("pension", *SUPPORT_AT_HOME)), m.household_income)
+    assert c["market_poverty_ratio"] >= c["poverty_headcount_ratio"] - 1e-12
     # money paid out as social protection is exactly what its fiscal heads spent
     tol = 1e-6 * max(1.0, c["fiscal_total"])
     assert abs(inc["pension"].sum() - c["fiscal_pensions"]) < tol

@@ -74,7 +74,7 @@ def test_extends_merges_parameters_key_by_key(tmp_path):
 
 def test_transition_variants_use_step_and_ramp_schedules():
     sc = load(ROOT / "scenarios" / "transition_variants.yaml")
-    assert set(sc.variants) == {"keep_2021_2025", "stop_2021", "phase_out"}
+    assert set(sc.variants) == {"keep_2021_2025", "stop_2021", "stop_all_2021", "phase_out"}
     assert sc.effect_year == 2021 and sc.effect_windows == ["2021-2025", "2026-2030"]
     assert {"return_to_poverty_cum", "poor_households_cum"} <= set(sc.outputs)
     from rural_abm.model.schedules import parse_schedule
@@ -83,6 +83,10 @@ def test_transition_variants_use_step_and_ramp_schedules():
     assert ramp(2020) > ramp(2023) > ramp(2025) == 0
     stop = parse_schedule(sc.variants["stop_2021"][("policy", "poverty_transfer")])
     assert stop(2020) > 0 and stop(2021) == 0
+    # monitoring stays at the model default in every variant but stop_all_2021, which ends it in 2021
+    assert [v for v, over in sc.variants.items() if ("policy", "monitoring_coverage") in over] == ["stop_all_2021"]
+    monitoring = parse_schedule(sc.variants["stop_all_2021"][("policy", "monitoring_coverage")])
+    assert monitoring(2020) > 0 and monitoring(2021) == 0
 
 
 def test_sweep_crosses_variants_and_variant_overrides_win():

@@ -15,8 +15,9 @@ import numpy as np
 from . import economy, families, land, protection
 from .codes import Occupation, Sector, Status
 
-COMPONENTS = ("farm", "casual", "local_wages", "remittances", "profit", "rent", "pension", "campaign", "dibao", "transfers",
-              "health_costs")
+#: Market income components (health costs are deducted from their sum): income before pension and support.
+MARKET = ("farm", "casual", "local_wages", "remittances", "profit", "rent")
+COMPONENTS = (*MARKET, "pension", "campaign", "dibao", "transfers", "health_costs")
 #: Components paid only while the household lives at home (they enter the expected income at home).
 SUPPORT_AT_HOME = ("campaign", "dibao", "transfers")
 
@@ -64,15 +65,14 @@ def step(m) -> None:
 
     residents = np.bincount(hid[resident], minlength=H)
     line = p["poverty_line"] * residents
-    market = sum(inc[c] for c in ("farm", "casual", "local_wages", "remittances", "profit", "rent")) - inc["health_costs"]
+    market = sum(inc[c] for c in MARKET) - inc["health_costs"]
     inc["pension"] = protection.pensions(m)
     protection.register(m, market + inc["pension"], residents)
     transfer, inc["campaign"] = protection.campaign_support(m, residents)
     before_dibao = market + inc["pension"] + transfer + inc["campaign"]
-    inc["dibao"] = protection.dibao(m, before_dibao, residents)
+    monitored = protection.monitored(m, before_dibao, residents)
+    inc["dibao"] = protection.dibao(m, before_dibao, residents, monitored)
     supported = before_dibao + inc["dibao"]
-    at_risk = hh.ever_poor & (residents > 0) & (supported < p["at_risk_margin"] * line)
-    monitored = at_risk & (hh.monitor_draw < lv["monitoring_coverage"])
     top_up = np.where(monitored, np.maximum(0.0, line - supported), 0.0)
     inc["transfers"] = transfer + top_up
     income = supported + top_up
@@ -85,6 +85,7 @@ def step(m) -> None:
 
     m.income = inc
     m.household_income = income
+    m.market_income = market
     m.residents_per_household = residents
     m.support_per_resident = np.divide(sum(inc[c] for c in SUPPORT_AT_HOME), residents, out=np.zeros(H), where=residents > 0)
     m.fiscal["poverty_transfers"] += top_up.sum() + p["monitoring_cost"] * np.count_nonzero(monitored)

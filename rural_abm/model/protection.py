@@ -13,12 +13,23 @@ its own fiscal head (RMB per year, 2020 prices):
   resident member (``poverty_transfer``), a public-welfare post for a share
   ``welfare_jobs`` of those with a member able to work at home, and industry
   support (``industry_support``) if someone at home can work the project;
+* dynamic monitoring against return to poverty (from 2020): households
+  with resident members whose income before dibao is under
+  ``at_risk_margin`` times the poverty line, whether they were poor before
+  or are near-poor (the former-poor and marginal households the mechanism
+  watches), are monitored at the coverage ``monitoring_coverage`` (a fixed
+  draw per household); monitored households are topped up to the poverty
+  line after dibao and cost ``monitoring_cost`` each;
 * dibao: households whose income per resident member, before dibao, is
   under the standard are topped up to it (at least ``dibao_min_benefit`` per
   resident); a share ``dibao_exclusion_error`` of eligible households is
-  missed (not file households, as far as ``dibao_file_linkage`` reaches) and
-  a share ``dibao_inclusion_error`` of near-poor households is paid although
-  not eligible. The targeting draw is made anew each year (annual review).
+  missed (file and monitored households with no member able to work at
+  home only at (1 - ``dibao_file_linkage``) of it: the dibao is the safety
+  net of the poverty file and, after 2020, of monitoring for those who cannot
+  be helped by work; households that can work get jobs and industry support
+  instead) and a share ``dibao_inclusion_error`` of near-poor
+  households is paid although not eligible. The targeting draw is made anew
+  each year (annual review).
 
 Every function takes the model and per-household arrays and returns
 per-household RMB a year; nothing depends on the order of households.
@@ -74,14 +85,30 @@ def campaign_support(m, residents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return transfer, earned
 
 
-def dibao(m, income: np.ndarray, residents: np.ndarray) -> np.ndarray:
-    """Dibao top-up of each household (RMB/year) given its ``income`` before dibao (RMB/year)."""
+def monitored(m, income: np.ndarray, residents: np.ndarray) -> np.ndarray:
+    """Households under dynamic monitoring this year, given their ``income`` before dibao (RMB/year).
+
+    At risk: resident members and income under ``at_risk_margin`` poverty lines per resident, whether
+    the household was poor before or not; monitored: at risk and its fixed draw under the coverage.
+    """
+    hh = m.households
+    at_risk = (residents > 0) & (income < m.p["at_risk_margin"] * m.p["poverty_line"] * residents)
+    return at_risk & (hh.monitor_draw < m.levers["monitoring_coverage"])
+
+
+def dibao(m, income: np.ndarray, residents: np.ndarray, monitored: np.ndarray) -> np.ndarray:
+    """Dibao top-up of each household (RMB/year) given its ``income`` before dibao (RMB/year).
+
+    ``monitored`` households, like those in the poverty file, are linked to the dibao review when no
+    member can work at home (``able_at_home``).
+    """
     p, hh, lv = m.p, m.households, m.levers
     standard = lv["dibao_standard"] * residents
     home = residents > 0
     eligible = home & (income < standard)
     near = home & ~eligible & (income < p["dibao_near_poor_band"] * standard)
-    exclusion = p["dibao_exclusion_error"] * np.where(hh.registered_poor, 1.0 - lv["dibao_file_linkage"], 1.0)
+    linked = (hh.registered_poor | monitored) & ~able_at_home(m)
+    exclusion = p["dibao_exclusion_error"] * np.where(linked, 1.0 - lv["dibao_file_linkage"], 1.0)
     u = m.streams.get("policy", m.year, 2).random(hh.n)
     paid = (eligible & (u >= exclusion)) | (near & (u < p["dibao_inclusion_error"]))
     benefit = np.where(paid, np.maximum(standard - income, p["dibao_min_benefit"] * residents), 0.0)
