@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
+from rural_abm.model.parameters import registry
+from rural_abm.model.schedules import parse_schedule
+
 #: Classroom county: about 2,000 people in five villages, 2015-2044.
 COUNTY = dict(n_people=2000, n_villages=5, start_year=2015, n_years=30)
 FIRST_YEAR = COUNTY["start_year"]
@@ -37,13 +40,20 @@ LEVERS = (
     Lever("land_reform", "Land reform", "share of surplus land the rental market places", 1.0, 0.1),
     Lever("public_service_investment", "Public-service investment", "RMB per resident a year", 3000.0, 100.0),
     Lever("startup_subsidy", "Start-up support", "RMB per new venture", 100_000.0, 5000.0),
-    Lever("poverty_transfer", "Transfers to poor households", "RMB per poor resident a year", 3000.0, 100.0),
+    Lever("poverty_transfer", "Transfers to poor households", "extra RMB per member of a household in the poverty file a year", 3000.0, 100.0),
 )
+
+
+def default_schedule(name: str):
+    """The model's default schedule of lever ``name`` (a Schedule: call it with a calendar year)."""
+    return parse_schedule(registry()[name].default)
 
 
 @dataclass(frozen=True)
 class Lesson:
-    """Every control of the page. Levers hold from ``policy_from`` to ``policy_until`` (calendar years) and are 0 outside."""
+    """Every control of the page. A lever's slider value is added to the model's default for that lever (0 for all
+    but ``poverty_transfer``, whose default is the campaign's schedule) from ``policy_from`` to ``policy_until``
+    (calendar years); outside that window the lever keeps its default."""
 
     seed: int = 1
     levers: dict = field(default_factory=lambda: {lever.name: 0.0 for lever in LEVERS})
@@ -72,26 +82,29 @@ class Lesson:
     def behaviour(self) -> dict:
         """The keywords that change how people decide (levers and feedback channels): what the mean-field map depends on."""
         return {
-            **{name: self._window(value) for name, value in self.levers.items()},
+            **{name: self._window(name, value) for name, value in self.levers.items()},
             "demand_feedback": self.demand_feedback,
             "service_feedback": self.service_feedback,
         }
 
     def behaviour_in(self, year: int) -> dict:
         """The same keywords as :meth:`behaviour` with each lever at its value in ``year`` (constants)."""
-        on = self.policy_from <= year <= self.policy_until
-        return {**{name: (float(value) if on else 0.0) for name, value in self.levers.items()},
+        return {**{name: self._value_in(name, value, year) for name, value in self.levers.items()},
                 "demand_feedback": self.demand_feedback, "service_feedback": self.service_feedback}
 
-    def _window(self, value: float):
-        """A lever schedule: ``value`` from policy_from to policy_until, 0 before and after."""
-        if value == 0 or self.policy_until < self.policy_from:
-            return 0.0
-        pairs = [] if self.policy_from <= FIRST_YEAR else [[FIRST_YEAR, 0.0]]
-        pairs.append([self.policy_from, float(value)])
-        if self.policy_until < LAST_YEAR:
-            pairs.append([self.policy_until + 1, 0.0])
-        return {"piecewise": pairs} if len(pairs) > 1 else float(value)
+    def _value_in(self, name: str, value: float, year: int) -> float:
+        """Lever ``name`` in ``year``: its default, plus the slider ``value`` inside the policy window."""
+        on = self.policy_from <= year <= self.policy_until
+        return float(default_schedule(name)(year)) + (float(value) if on else 0.0)
+
+    def _window(self, name: str, value: float):
+        """Lever ``name`` as a schedule over the lesson's years: a constant, or steps where it changes."""
+        steps = []
+        for year in range(FIRST_YEAR, LAST_YEAR + 1):
+            v = self._value_in(name, value, year)
+            if not steps or steps[-1][1] != v:
+                steps.append([year, v])
+        return {"piecewise": steps} if len(steps) > 1 else steps[0][1]
 
     def key(self) -> tuple:
         """A hashable summary (for caches)."""
