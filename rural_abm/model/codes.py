@@ -46,3 +46,6 @@ class Sector(IntEnum):
 SECTOR_SHARES = (0.30, 0.30, 0.15, 0.25)
 #: Share of each sector's revenue that depends on local demand.
 SECTOR_LOCAL_MARKET = (0.3, 0.8, 0.3, 0.1)
+#: Start-up capital of each sector relative to ``venture_capital`` (judgement: a processing plant or a
+#: workshop with machines needs more than a shop, a stall or an online store).
+SECTOR_CAPITAL = (1.5, 0.5, 1.0, 2.0)

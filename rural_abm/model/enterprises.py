@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import decisions
-from .codes import SECTOR_LOCAL_MARKET, SECTOR_SHARES, Occupation, Status
+from .codes import SECTOR_CAPITAL, SECTOR_LOCAL_MARKET, SECTOR_SHARES, Occupation, Status
 from .population import group_rank
 
 
@@ -43,39 +43,71 @@ def park_places(m) -> np.ndarray:
 def fund_starts(m, cand: np.ndarray, u_queue: np.ndarray) -> np.ndarray:
     """Phase 5, second half: fund the start intentions ``cand`` (ascending indices) and found the ventures.
 
-    ``u_queue`` (one uniform per person) orders households' picks and the loan queue.
-    Returns the founders' indices.
+    With ``venture_finance`` on, each intention comes with a planned venture
+    (sector and start-up capital, :func:`plan_ventures`); off, every venture
+    needs ``venture_capital``. The founder puts in own funds first (personal
+    savings, half the household's savings, the start-up subsidy); an eligible
+    founder borrows the rest from the microloan scheme, up to the loan cap
+    and within the year's budget (rationed in random order); with
+    ``venture_finance`` on, relatives and friends lend what is still missing,
+    up to ``kin_finance_multiple`` times the founder's own funds. A plan that
+    these sources cannot fund in full is not started. ``u_queue`` (one uniform per person) orders households'
+    picks and the loan queue. Returns the founders' indices.
     """
     p, per, hh, lv = m.p, m.persons, m.households, m.levers
     # at most one new venture per household a year (they share the household's savings)
     cand = cand[group_rank(per.household[cand], u_queue[cand]) == 0]
+    if p["venture_finance"]:
+        sector, capital = plan_ventures(m, cand, m.streams.get("business", m.year, 6))
+    else:  # every venture needs venture_capital, its sector drawn at founding
+        sector, capital = None, np.full(len(cand), float(p["venture_capital"]))
 
-    capital = p["venture_capital"]
     household_part = 0.5 * np.maximum(hh.savings[per.household[cand]], 0.0)
-    own = np.maximum(per.savings[cand], 0.0) + household_part + lv["startup_subsidy"]
-    need = np.maximum(capital - own, 0.0)
+    own = np.minimum(np.maximum(per.savings[cand], 0.0) + household_part + lv["startup_subsidy"], capital)
+    gap = capital - own
+    kin = p["kin_finance_multiple"] * own if p["venture_finance"] else 0.0  # the most relatives and friends lend (RMB)
+    request = np.minimum(gap, lv["microloan_max"])
     eligible = _loan_eligible(m, cand)
     # the lender asks own funds against the share of the loan the guarantee does not cover
-    secured = own >= p["loan_collateral_share"] * (1.0 - lv["microloan_guarantee"]) * need
-    wants_loan = (need > 0) & eligible & secured & (need <= lv["microloan_max"])
+    secured = own >= p["loan_collateral_share"] * (1.0 - lv["microloan_guarantee"]) * request
+    wants_loan = (gap > 0) & eligible & secured & (gap - request <= kin)
     loan = np.zeros(len(cand))
     q = np.flatnonzero(wants_loan)
     q = q[np.argsort(u_queue[cand[q]])]
-    granted = q[np.cumsum(need[q]) <= lv["microloan_budget"]]
-    loan[granted] = need[granted]
-    funded = (need <= 0) | (loan > 0)
-    founders, loan = cand[funded], loan[funded]
+    granted = q[np.cumsum(request[q]) <= lv["microloan_budget"]]
+    loan[granted] = request[granted]
+    funded = gap - loan <= kin
+    founders, loan, own = cand[funded], loan[funded], own[funded]
 
-    # pay in: subsidy, then personal savings, then household savings
-    pay = np.maximum(capital - loan - lv["startup_subsidy"], 0.0)
+    # pay in own funds: subsidy, then personal savings, then household savings
+    pay = np.maximum(own - lv["startup_subsidy"], 0.0)
     from_person = np.minimum(pay, np.maximum(per.savings[founders], 0.0))
     per.savings[founders] -= from_person
     np.subtract.at(hh.savings, per.household[founders], pay - from_person)
     m.ledger["loans_disbursed"] += loan.sum()
     m.flows["loans_granted"] += np.bincount(per.village[founders[loan > 0]], minlength=m.n_villages)
     m.fiscal["entrepreneurship"] += lv["startup_subsidy"] * len(founders)
-    _found(m, founders, loan)
+    _found(m, founders, loan, None if sector is None else sector[funded], capital[funded])
     return founders
+
+
+def plan_ventures(m, persons: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Sector and planned start-up capital (RMB) of a venture for each of ``persons``.
+
+    Capital = ``venture_capital`` x the local growth index (ventures grow
+    with the local economy, as their value added per job does) x the
+    sector's factor (``SECTOR_CAPITAL``) x skill **
+    ``venture_capital_skill_elasticity`` x a lognormal draw of median 1 and
+    log-sd ``venture_capital_sd`` (firm sizes are about lognormal; abler
+    founders plan larger ventures).
+    """
+    p = m.p
+    k = len(persons)
+    sector = rng.choice(len(SECTOR_SHARES), size=k, p=SECTOR_SHARES)
+    size = np.exp(p["venture_capital_sd"] * rng.standard_normal(k))
+    skill = np.maximum(m.persons.skill[persons].astype(np.float64), 0.1)
+    capital = p["venture_capital"] * m.indices["local"] * np.asarray(SECTOR_CAPITAL)[sector] * skill ** p["venture_capital_skill_elasticity"] * size
+    return sector, capital
 
 
 def _loan_eligible(m, persons: np.ndarray) -> np.ndarray:
@@ -89,8 +121,8 @@ def _loan_eligible(m, persons: np.ndarray) -> np.ndarray:
     return returnee | m.households.registered_poor[per.household[persons]]
 
 
-def _found(m, founders: np.ndarray, loan: np.ndarray) -> None:
-    """Create ventures for ``founders`` with their loans; founders become entrepreneurs."""
+def _found(m, founders: np.ndarray, loan: np.ndarray, sector: np.ndarray | None, capital: np.ndarray) -> None:
+    """Create ventures for ``founders`` with their loans, sectors (None: drawn here) and capital (RMB); founders become entrepreneurs."""
     if not len(founders):
         return
     p, per, ven = m.p, m.persons, m.ventures
@@ -100,14 +132,15 @@ def _found(m, founders: np.ndarray, loan: np.ndarray) -> None:
     active_park = np.bincount(ven.village[ven.active & ven.in_park], minlength=m.n_villages)
     free = np.maximum(0, int(m.levers["industrial_park"]) - active_park)
     in_park = group_rank(village, rng.random(k)) < free[village]
-    sector = rng.choice(len(SECTOR_SHARES), size=k, p=SECTOR_SHARES)
+    if sector is None:
+        sector = rng.choice(len(SECTOR_SHARES), size=k, p=SECTOR_SHARES)
     productivity = rng.lognormal(-0.125, 0.5, size=k)  # mean 1
     idx = ven.append(
         k,
         founder=founders,
         village=village,
         sector=sector,
-        capital=p["venture_capital"],
+        capital=capital,
         productivity=productivity,
         loan_principal=loan,
         loan_balance=loan,
@@ -132,7 +165,7 @@ def operate(m) -> None:
     demand = (1.0 - sector_local) * outside + sector_local * m.demand[ven.village[act]]
     ven.target_jobs[act] = np.rint(p["jobs_per_venture"] * ven.productivity[act] * demand).astype(np.int32)
     _layoffs(m)
-    _hire(m)
+    _hire(m, 4)
 
     employees = np.bincount(per.employer[per.employer >= 0], minlength=ven.n)[act]
     value_added = p["value_added_per_job"] * m.indices["local"] * ven.productivity[act] * demand
@@ -155,6 +188,20 @@ def operate(m) -> None:
         p, per.skill[ven.founder[act]], profit < 0, shock[ven.sector[act]], ven.in_park[act]
     )
     close(m, act[fail])
+    if p["rehire_after_closure"]:
+        _rehire(m, act, value_added, wage)
+
+
+def _rehire(m, act: np.ndarray, value_added: np.ndarray, wage: float) -> None:
+    """Staff and founders of this year's closed ventures look for work at once: a second hiring round
+    fills the vacancies still open in their village; the hiring ventures (``act``: those active at the
+    start of phase 6) book the hires' value added less their wage (RMB)."""
+    per, ven = m.persons, m.ventures
+    before = np.bincount(per.employer[per.employer >= 0], minlength=ven.n)
+    _hire(m, 7)
+    added = (np.bincount(per.employer[per.employer >= 0], minlength=ven.n) - before)[act]
+    ven.profit[act] += added * (value_added - wage)
+    ven.revenue[act] += added * value_added / m.p["venture_value_added_share"]
 
 
 def _fit_park(m) -> None:
@@ -210,8 +257,8 @@ def _layoffs(m) -> None:
     per.occupation[fired] = Occupation.FARMER
 
 
-def _hire(m) -> None:
-    """Fill vacancies with resident farmers of the same village, placed trainees first.
+def _hire(m, purpose: int) -> None:
+    """Fill vacancies with resident farmers of the same village, placed trainees first (``purpose`` keys the draws).
 
     Vacancy slots and available workers are each ranked within their village
     (slots at random, workers placed-first then at random) and the r-th slot
@@ -222,7 +269,7 @@ def _hire(m) -> None:
     vac = np.where(ven.active, np.maximum(ven.target_jobs - employees, 0), 0)
     if not vac.any():
         return
-    rng = m.streams.get("business", m.year, 4)
+    rng = m.streams.get("business", m.year, purpose)
     slots = np.repeat(np.arange(ven.n), vac)
     slot_village = ven.village[slots]
     slot_rank = group_rank(slot_village, rng.random(len(slots)))

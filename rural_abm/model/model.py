@@ -135,7 +135,11 @@ class RuralModel(mesa.Model):
         k = int(round(n * p["initial_ventures_per_1000"] / 1000.0)) if p["enterprises"] else 0
         cand = np.flatnonzero(was_away)
         founders = cand[np.argsort(-per.skill[cand], kind="stable")[:k]]
-        enterprises._found(self, founders, np.zeros(len(founders)))
+        if p["venture_finance"]:
+            sector, capital = enterprises.plan_ventures(self, founders, self.streams.get("business", p["start_year"] - 1, 6))
+        else:
+            sector, capital = None, np.full(len(founders), float(p["venture_capital"]))
+        enterprises._found(self, founders, np.zeros(len(founders)), sector, capital)
         services.setup(self)
         self._update_villages()
         self.income = {c: np.zeros(n_hh) for c in accounting.COMPONENTS}
@@ -268,7 +272,8 @@ class RuralModel(mesa.Model):
         farmers and employees), so the year's founders may train too.
         """
         per, p = self.persons, self.p
-        per.placed[:] = False
+        # placement services follow a trainee through the training year and the next (first in line for local vacancies)
+        per.placed[per.trained_year < self.year - p["placement_years"] + 1] = False
         cover = self.levers["training_coverage"]
         if cover <= 0:
             return
