@@ -25,6 +25,8 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
 from rural_abm import RuralModel  # noqa: E402
+from rural_abm.model import economy  # noqa: E402
+from rural_abm.model.codes import Occupation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = yaml.safe_load((ROOT / "rural_abm" / "data" / "targets.yaml").read_text())
@@ -63,9 +65,8 @@ def county(seeds, n_people: int) -> dict[str, pd.DataFrame]:
         wages = {}
         while m.running:
             m.step()
-            employed = m.income["remittances"].sum() / max(m.p["remittance_share"], 1e-12)
-            migrants = m.county["away"] * (1.0 - m.county["migrant_unemployment_rate"])
-            wages[m.year] = employed / max(migrants, 1.0)  # mean earnings of employed migrants
+            employed = m.persons.alive & (m.persons.occupation == Occupation.URBAN_EMPLOYED)
+            wages[m.year] = economy.urban_earnings(m.p, m.persons.skill[employed], m.growth).mean()  # mean earnings of employed migrants
         df = m.county_frame()
         out["rural_income"][seed] = df["income_per_capita_mean"]
         out["ratio"][seed] = df["urban_rural_income_ratio"]
