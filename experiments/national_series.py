@@ -25,8 +25,6 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
 from rural_abm import RuralModel  # noqa: E402
-from rural_abm.model import economy  # noqa: E402
-from rural_abm.model.codes import Occupation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = yaml.safe_load((ROOT / "rural_abm" / "data" / "targets.yaml").read_text())
@@ -62,15 +60,11 @@ def county(seeds, n_people: int) -> dict[str, pd.DataFrame]:
     out = {k: {} for k in ("rural_income", "ratio", "migrant_wage", "poverty")}
     for seed in seeds:
         m = RuralModel(rng=seed, n_people=n_people, n_years=len(YEARS))
-        wages = {}
-        while m.running:
-            m.step()
-            employed = m.persons.alive & (m.persons.occupation == Occupation.URBAN_EMPLOYED)
-            wages[m.year] = economy.urban_earnings(m.p, m.persons.skill[employed], m.growth).mean()  # mean earnings of employed migrants
+        m.run_model()
         df = m.county_frame()
         out["rural_income"][seed] = df["income_per_capita_mean"]
         out["ratio"][seed] = df["urban_rural_income_ratio"]
-        out["migrant_wage"][seed] = pd.Series(wages)
+        out["migrant_wage"][seed] = df["migrant_earnings_mean"]
         out["poverty"][seed] = df["poverty_headcount_ratio"]
     return {k: pd.DataFrame(v) for k, v in out.items()}
 

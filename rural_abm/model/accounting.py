@@ -55,6 +55,7 @@ def step(m) -> None:
     inc["local_wages"] = np.bincount(hid[employees], minlength=H) * p["local_wage"] * m.indices["local"]
     urban = np.flatnonzero(alive & (occ == Occupation.URBAN_EMPLOYED))
     earnings = economy.urban_earnings(p, per.skill[urban], m.growth)
+    m.migrant_earnings_mean = float(earnings.mean()) if len(urban) else float("nan")
     inc["remittances"] = np.bincount(hid[urban], families.remittance_shares(m, urban) * earnings, minlength=H)
     per.savings[urban] += p["urban_saving_share"] * earnings
     inc["profit"] = np.bincount(hid[ven.founder[act]], ven.profit[act], minlength=H)

@@ -26,6 +26,7 @@ COUNTY = {
     "migrant_unemployment_rate": "share of migrants away without urban work at the end of the year",
     "household_savings_median": "RMB per household (median over households with resident members; household savings)",
     "life_event_spending": "RMB of savings spent this year on house building, weddings and education",
+    "migrant_earnings_mean": "RMB per employed migrant per year (mean urban earnings of the county's migrants in work; nan when none)",
     "venture_profit_median": "RMB per active venture per year (median profit after debt service)",
     "venture_profit_margin_median": "share of revenue (median over active ventures of profit / revenue)",
 }
@@ -62,6 +63,7 @@ def compute(m, county: dict) -> tuple[dict, dict]:
         "migrant_unemployment_rate": 1.0 - county["urban_employment_rate"] if county["away"] else 0.0,
         "household_savings_median": float(np.median(hh.savings[home])) if home.any() else 0.0,
         "life_event_spending": float(m.life_event_spending),
+        "migrant_earnings_mean": m.migrant_earnings_mean,
         "venture_profit_median": float(np.median(ven.profit[act])) if act.any() else float("nan"),
         "venture_profit_margin_median": float(np.median(ven.profit[act] / np.maximum(ven.revenue[act], 1.0))) if act.any() else float("nan"),
     }
