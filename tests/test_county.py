@@ -218,15 +218,20 @@ def test_guarantee_replaces_collateral_for_microloans():
 
 def test_interest_subsidy_keeps_indebted_ventures_open():
     """Guards the interest-subsidy channel into closing: the state pays the interest, so indebted ventures make
-    fewer losses and fail less often, which shows as fewer loans written off (only failed borrowers' loans are)."""
+    fewer losses and fail less often, which shows as fewer loans written off (only failed borrowers' loans are).
+    The effect is small, since interest is a small part of a venture's costs: about 2% fewer write-offs at 12%
+    interest over 20 paired seeds (standard error 0.7 points), lower in 17 of them; with the subsidy cut from
+    profit the two sides are equal."""
     base = dict(SMALL, n_years=16, microloan_budget=5e6, venture_start_rate=0.05, microloan_eligibility="all",
                 microloan_interest_rate=0.12)
     off, on = paired(lambda df: float(df["loans_written_off"].sum()), {"microloan_interest_subsidy": 0.0},
-                     {"microloan_interest_subsidy": 1.0}, base=base, seeds=range(8))
-    assert on.mean() < 0.97 * off.mean() and (on < off).mean() >= 0.8, (off, on)
+                     {"microloan_interest_subsidy": 1.0}, base=base, seeds=range(20))
+    assert on.mean() < 0.995 * off.mean() and (on < off).mean() >= 0.7, (off, on)
 
 
 def test_park_places_raise_starts():
-    """Guards the park channel into starts: free places in the village's park raise the start propensity."""
-    off, on = paired(lambda df: float(df["enterprises_born"].sum()), {}, {"industrial_park": 5})
+    """Guards the park channel into starts: free places in the village's park raise the start propensity.
+    20 seeds: a county of 3,000 starts only about 5 ventures in 15 years, so on 5 seeds ties decide the paired
+    share (over 20 seeds the park raises starts by about 43%, in 90% of the pairs)."""
+    off, on = paired(lambda df: float(df["enterprises_born"].sum()), {}, {"industrial_park": 5}, seeds=range(20))
     assert on.mean() > 1.2 * off.mean() and (on > off).mean() >= 0.8, (off, on)
