@@ -68,7 +68,7 @@ def test_campaign_takes_poverty_to_about_zero_at_the_end_of_2020():
     in 2015 to about zero in 2020, like the national series; with the file closed it does not (in 2020 the
     monitoring set up that year hides most of the gap, so 2019 shows it best)."""
     path = replicate(lambda df: df.loc[2015:2020, "poverty_headcount_ratio"].to_numpy(), seeds=SEEDS, **SMALL)
-    assert np.all(path[:, 0] > 0.07), path  # 2015: two to three times the national 5.7%
+    assert np.all(path[:, 0] > 0.07), path  # 2015: a poor county, several times the national 5.7%
     assert np.all(np.diff(path.mean(axis=0)) < 0), path.mean(axis=0)  # falls every year
     assert np.all(path[:, -1] < 0.003), path  # about zero at the end of 2020
     off = replicate(lambda df: df.loc[2019:2020, "poverty_headcount_ratio"].to_numpy(), seeds=SEEDS, **SMALL, poverty_registration=0.0)
