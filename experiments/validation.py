@@ -467,7 +467,9 @@ def page(fit: dict, cases, ht, pdg, facts, sens_table, sens_note, args, seconds)
         "",
         f"Morris elementary effects ({sens_note}) over ten behavioural and economic parameters, on the default county "
         f"({'its defaults are the fitted values of section 1' if defaults_fitted else 'not the fitted values of section 1'}), "
-        "outputs read in 2030.",
+        "outputs read in 2030. The Sobol' indices in the figure's lower row come from a small sample (the file's "
+        "`sobol: samples`, 32 base samples): where a first-order index exceeds its total index or falls below "
+        "zero, it is sampling noise, so the summary below reads the Morris ranking.",
         "",
         "![Sensitivity](figures/sensitivity.png)",
         "",

@@ -40,7 +40,8 @@ LEVERS = (
     Lever("land_reform", "Land reform", "share of surplus land the rental market places", 1.0, 0.1),
     Lever("public_service_investment", "Public-service investment", "RMB per resident a year", 3000.0, 100.0),
     Lever("startup_subsidy", "Start-up support", "RMB per new venture", 100_000.0, 5000.0),
-    Lever("poverty_transfer", "Transfers to poor households", "extra RMB per member of a household in the poverty file a year", 3000.0, 100.0),
+    Lever("poverty_transfer", "Transfers to poor households",
+          "extra RMB per member of a household in the poverty file a year", 3000.0, 100.0),
 )
 
 
@@ -134,10 +135,10 @@ PRESETS = {
 
 #: One line per preset: what the class should watch for.
 PRESET_NOTES = {
-    "vicious circle": "A recruitment wave in 2020 takes 60% of village A's workers. Watch A stay hollow while B-E do not; "
-                      "then switch both feedback channels off, Reset and compare.",
+    "vicious circle": "A recruitment wave in 2020 takes 60% of village A's workers. Watch A jump and stay the "
+                      "hollowest while B-E change slowly; then switch both feedback channels off, Reset and compare.",
     "returnee entrepreneurs": "Microloans, training and start-up support from 2016 (Huichuan-style). Watch ventures, "
                               "local jobs and returned (blue) people grow.",
-    "five-year transition": "Transfers, training, start-up support and services until the end of 2025, then nothing. "
+    "five-year transition": "Extra transfers, training, start-up support and services until the end of 2025, then nothing. "
                             "What happens to income and ventures after the support ends?",
 }

@@ -69,10 +69,11 @@ def step(m) -> None:
     market = sum(inc[c] for c in MARKET) - inc["health_costs"]
     inc["pension"] = protection.pensions(m)
     protection.register(m, market + inc["pension"], residents)
-    transfer, inc["campaign"] = protection.campaign_support(m, residents)
+    able = protection.able_at_home(m)
+    transfer, inc["campaign"] = protection.campaign_support(m, residents, able)
     before_dibao = market + inc["pension"] + transfer + inc["campaign"]
     monitored = protection.monitored(m, before_dibao, residents)
-    inc["dibao"] = protection.dibao(m, before_dibao, residents, monitored)
+    inc["dibao"] = protection.dibao(m, before_dibao, residents, monitored, able)
     supported = before_dibao + inc["dibao"]
     top_up = np.where(monitored, np.maximum(0.0, line - supported), 0.0)
     inc["transfers"] = transfer + top_up

@@ -66,16 +66,17 @@ def able_at_home(m) -> np.ndarray:
     return np.bincount(per.household[able], minlength=m.households.n) > 0
 
 
-def campaign_support(m, residents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def campaign_support(m, residents: np.ndarray, able: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """This year's campaign support of each household (RMB/year): (cash transfer, jobs and industry income).
 
-    Only households in the poverty file with resident members are supported.
+    Only households in the poverty file with resident members are supported; posts and industry support go to
+    those with a member ``able`` to work at home (:func:`able_at_home`).
     """
     p, hh, lv = m.p, m.households, m.levers
     filed = hh.registered_poor & (residents > 0)
     transfer = np.where(filed, lv["poverty_transfer"] * residents, 0.0)
-    working_support = (lv["welfare_jobs"] > 0 or lv["industry_support"] > 0) and filed.any()
-    able = filed & able_at_home(m) if working_support else np.zeros(hh.n, bool)
+    working_support = lv["welfare_jobs"] > 0 or lv["industry_support"] > 0
+    able = filed & able if working_support else np.zeros(hh.n, bool)
     u = m.streams.get("policy", m.year, 1).random(hh.n)
     posts = able & (u < lv["welfare_jobs"])
     earned = np.where(posts, p["welfare_job_wage"], 0.0) + np.where(able, lv["industry_support"], 0.0)
@@ -96,18 +97,18 @@ def monitored(m, income: np.ndarray, residents: np.ndarray) -> np.ndarray:
     return at_risk & (hh.monitor_draw < m.levers["monitoring_coverage"])
 
 
-def dibao(m, income: np.ndarray, residents: np.ndarray, monitored: np.ndarray) -> np.ndarray:
+def dibao(m, income: np.ndarray, residents: np.ndarray, monitored: np.ndarray, able: np.ndarray) -> np.ndarray:
     """Dibao top-up of each household (RMB/year) given its ``income`` before dibao (RMB/year).
 
     ``monitored`` households, like those in the poverty file, are linked to the dibao review when no
-    member can work at home (``able_at_home``).
+    member is ``able`` to work at home (:func:`able_at_home`).
     """
     p, hh, lv = m.p, m.households, m.levers
     standard = lv["dibao_standard"] * residents
     home = residents > 0
     eligible = home & (income < standard)
     near = home & ~eligible & (income < p["dibao_near_poor_band"] * standard)
-    linked = (hh.registered_poor | monitored) & ~able_at_home(m)
+    linked = (hh.registered_poor | monitored) & ~able
     exclusion = p["dibao_exclusion_error"] * np.where(linked, 1.0 - lv["dibao_file_linkage"], 1.0)
     u = m.streams.get("policy", m.year, 2).random(hh.n)
     paid = (eligible & (u >= exclusion)) | (near & (u < p["dibao_inclusion_error"]))
