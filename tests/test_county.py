@@ -227,6 +227,9 @@ def test_interest_subsidy_keeps_indebted_ventures_open():
 
 
 def test_park_places_raise_starts():
-    """Guards the park channel into starts: free places in the village's park raise the start propensity."""
-    off, on = paired(lambda df: float(df["enterprises_born"].sum()), {}, {"industrial_park": 5})
+    """Guards the park channel into starts: free places in the village's park raise the start propensity.
+    20 seeds: a county of 3,000 starts only about 5 ventures in 15 years, so on 5 seeds ties decide the paired
+    share (at the migrant-earnings fit 2 of seeds 0-4 tied; over 20 seeds the park raises starts by 43% at both
+    the old and the new calibration)."""
+    off, on = paired(lambda df: float(df["enterprises_born"].sum()), {}, {"industrial_park": 5}, seeds=range(20))
     assert on.mean() > 1.2 * off.mean() and (on > off).mean() >= 0.8, (off, on)
