@@ -26,11 +26,13 @@ NO_PROTECTION = dict(pension_minimum=0.0, pension_top_up=0.0, dibao_standard=0.0
 #: A village on its own in a stationary economy whose urban jobs do not bind (only its own feedbacks act);
 #: ages are frozen, so the age and family-event rules are off (families.FROZEN_AGE_OFF). No growth, no
 #: social protection, no life events, at the income levels of the earlier default county (better off than
-#: today's default county: casual income, farm income and urban wage), where its low-outflow and hollow
+#: today's default county: casual income, farm income and urban wage, and its cost of leaving, -0.15 log-income
+#: units, where the county now has -0.65 with the lower urban wage it fits), where its low-outflow and hollow
 #: states both exist.
 STATIONARY_VILLAGE = dict(n_villages=1, demography=False, urban_wage_growth=0.0, local_wage_growth=0.0,
                           farm_income_growth=0.0, urban_jobs_ratio=4.0, local_casual_income=9000.0,
-                          farm_income_per_mu=1100.0, urban_wage=45000.0, life_events=False, **NO_PROTECTION,
+                          farm_income_per_mu=1100.0, urban_wage=45000.0, migration_cost=-0.15, life_events=False,
+                          **NO_PROTECTION,
                           **FROZEN_AGE_OFF)
 
 

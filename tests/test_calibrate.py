@@ -200,7 +200,12 @@ def test_catalogue_calibrations_are_valid_and_their_targets_are_the_published_fi
         assert county[f"migrant mean monthly earnings {year} (2020 RMB)"] == pytest.approx(_deflated_wage(year), abs=1)
     # the NBS figure is the mean over all migrant workers: it is read on the county's employed migrants' mean earnings,
     # not on the wage of a migrant of skill 1 (migrant_wage), which their skill and experience raise them above
-    assert {t.moment.numerator.outputs for t in county_targets if t.name.startswith("migrant")} == {("migrant_earnings_mean",)}
+    assert {t.moment.numerator.outputs for t in county_targets if t.name.startswith("migrant mean")} == {("migrant_earnings_mean",)}
+    # the stock's path is the NBS out-migrant count 2024 over 2015, read on migrant workers (not the children with them)
+    out_migrants = TARGETS["migrant_workers_2024"]["figures"]["out_migrant_millions"] / TARGETS["migrant_workers_2015"]["figures"]["out_migrant_millions"]
+    stock = next(t for t in county_targets if t.name == "migrant workers 2024 relative to 2015")
+    assert stock.value == pytest.approx(out_migrants, abs=1e-4)
+    assert (stock.moment.numerator.outputs, stock.moment.denominator.outputs) == (("migrants",), ("migrants",))
     assert county["poverty headcount ratio 2020"] == TARGETS["rural_poverty_series"]["incidence"][2020]
     assert county["jobs per returnee venture"] == TARGETS["jobs_per_returnee_venture"]["value"]
     hui = load_calibration(ROOT / "scenarios" / "calibrate_huichuan.yaml")

@@ -83,10 +83,14 @@ def test_human_capital_raises_returnee_ventures():
     clearly_greater(on, off, rel=0.2)
 
 
-def test_ventures_create_about_six_and_a_half_jobs(default_run):
-    df = default_run.county_frame()
-    per_venture = df["enterprise_jobs"].sum() / df["enterprises_active"].sum()
-    assert 5.5 < per_venture < 7.5, per_venture  # MARA: 6.5 farmers employed per returnee venture
+def test_ventures_create_about_six_and_a_half_jobs():
+    """Guards venture hiring: employees per active venture over 2015-2024 (the years of the MARA figure, 6.5
+    farmers employed per returnee venture), pooled over seeded 5,000-person counties, each of which has only
+    a dozen or so ventures (one run's ratio moves by about a job with the seed)."""
+    jobs = replicate(lambda df: np.array([df["enterprise_jobs"].sum(), df["enterprises_active"].sum()]),
+                     seeds=range(6), n_people=5000, n_years=10)
+    per_venture = jobs[:, 0].sum() / jobs[:, 1].sum()
+    assert 5.5 < per_venture < 7.5, per_venture
 
 
 def test_ventures_raise_local_jobs_and_lower_hollowing():
