@@ -28,6 +28,7 @@ HARRIS_TODARO = dict(
     enterprises=False,
     tie_rewiring=False,
     informal_rental_share=0.0,
+    urban_wage=41000.0,  # the NBS 2015 mean migrant income (2020 prices), fixed: the docking does not move with the county fit
     urban_wage_growth=0.0,
     local_wage_growth=0.0,
     farm_income_growth=0.0,

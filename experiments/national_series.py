@@ -1,7 +1,7 @@
 """The default county against the national series 2015-2024 (NBS, rural_abm/data/targets.yaml).
 
 Four panels: rural income per capita, the urban-rural income ratio, the
-migrant wage (all in constant 2020 RMB: nominal NBS figures deflated with the
+mean earnings of employed migrants (all in constant 2020 RMB: nominal NBS figures deflated with the
 NBS CPI) and the poverty headcount under the official line (national
 incidence to 2020, when the series ends). The county is run at defaults
 (20,000 persons, seeds 1-3); lines are the mean over seeds, the band their
@@ -42,7 +42,7 @@ def price_index() -> pd.Series:
 
 
 def national() -> pd.DataFrame:
-    """National series in 2020 prices: rural and urban income, their ratio, migrant wage a year, poverty incidence."""
+    """National series in 2020 prices: rural and urban income, their ratio, mean migrant income a year, poverty incidence."""
     cpi = price_index()
     rural = pd.Series(TARGETS["rural_income_series"]["nominal"])
     urban = pd.Series(TARGETS["urban_income_series"]["nominal"])
@@ -72,7 +72,7 @@ def county(seeds, n_people: int) -> dict[str, pd.DataFrame]:
 PANELS = [
     ("rural_income", "Rural income per capita", "RMB per person a year (2020 prices)"),
     ("ratio", "Urban-rural income ratio", "urban / rural income per capita"),
-    ("migrant_wage", "Migrant wage", "RMB per employed migrant a year (2020 prices)"),
+    ("migrant_wage", "Mean earnings of employed migrants", "RMB per employed migrant a year (2020 prices)"),
     ("poverty", "Poverty headcount (official line)", "share of rural residents"),
 ]
 

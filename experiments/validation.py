@@ -48,7 +48,6 @@ from rural_abm.experiment.sensitivity import load_sensitivity, run_sensitivity
 from rural_abm.model.codes import Occupation, Status
 from rural_abm.model.parameters import registry
 from harris_todaro import harris_todaro  # experiments/ is on the path when this script runs
-from national_series import national
 from phase_diagram import draw, phase_diagram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,13 +171,6 @@ def out_of_sample(county: pd.DataFrame) -> list[Case]:
     for year in (2016, 2017, 2018):
         out.append(Case(f"poverty incidence {year}", poverty[year], per_rep(lambda d, y=year: d.loc[y, "poverty_headcount_ratio"]),
                         "NBS communiques", "national; a poor county started several times higher, so should lie above"))  # fmt: skip
-    wage = national()["migrant_wage"] / 12.0
-    for year in (2015, 2024):
-        out.append(Case(f"mean earnings of employed migrants, {year} (RMB a month, 2020 prices)", float(wage[year]),
-                        per_rep(lambda d, y=year: d.loc[y, "migrant_earnings_mean"] / 12.0),
-                        "NBS Migrant Worker Monitoring Survey, deflated by the CPI",
-                        "all migrant workers; the fit reads the figure as the wage of a migrant of skill 1 (migrant_wage), "
-                        "and the county's migrants' skill and experience raise their mean above it"))  # fmt: skip
     for year, share in DIBAO_SHARE.items():
         out.append(Case(f"rural dibao recipients per resident, {year}", share, per_rep(lambda d, y=year: d.loc[y, "dibao_recipients"] / d.loc[y, "resident"]),
                         "MCA statistical bulletins over NBS rural residents (approximate)",
