@@ -152,11 +152,11 @@ def test_schools_close_as_villages_shrink_unless_investment_holds_them():
 
 
 def test_clinic_standard_keeps_every_village_clinic():
-    """Guards the village-clinic standard (three guarantees, from 2016): over 30 years of shrinking
-    villages every clinic stays open every year, while without the standard clinics are merged away."""
-    base = dict(n_people=3000, n_years=30)
+    """Guards the village-clinic standard (three guarantees, from 2016): over 30 years of villages shrunk by
+    an outflow shock every clinic stays open every year, while without the standard clinics are merged away."""
+    base = dict(n_people=3000, n_years=30, outflow_shock_year=2018, outflow_shock_share=0.8)
     kept, merged = paired(lambda df: float(df["clinics_open"].min()), {}, {"clinic_standard": 0.0}, base=base)
-    assert np.all(kept == 10) and np.all(merged < 8), (kept, merged)
+    assert np.all(kept == 10) and np.all(merged <= 5), (kept, merged)
 
 
 def test_an_emptied_village_keeps_the_township_services():
