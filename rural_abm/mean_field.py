@@ -19,9 +19,9 @@ from .model.agents import Person
 from .model.codes import Status
 from .model.families import FROZEN_AGE_OFF
 
-#: No social protection (pension, dibao, poverty campaign): "no policy" in the theory checks.
+#: No social protection (pension, dibao, poverty campaign and its village-clinic standard): "no policy" in the theory checks.
 NO_PROTECTION = dict(pension_minimum=0.0, pension_top_up=0.0, dibao_standard=0.0, poverty_registration=0.0,
-                     poverty_transfer=0.0, welfare_jobs=0.0, industry_support=0.0)
+                     poverty_transfer=0.0, welfare_jobs=0.0, industry_support=0.0, clinic_standard=0.0)
 
 #: A village on its own in a stationary economy whose urban jobs do not bind (only its own feedbacks act);
 #: ages are frozen, so the age and family-event rules are off (families.FROZEN_AGE_OFF). No growth, no

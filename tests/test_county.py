@@ -151,6 +151,29 @@ def test_schools_close_as_villages_shrink_unless_investment_holds_them():
     assert np.all(never == 10)
 
 
+def test_clinic_standard_keeps_every_village_clinic():
+    """Guards the village-clinic standard (three guarantees, from 2016): over 30 years of villages shrunk by
+    an outflow shock every clinic stays open every year, while without the standard clinics are merged away."""
+    base = dict(n_people=3000, n_years=30, outflow_shock_year=2018, outflow_shock_share=0.8)
+    kept, merged = paired(lambda df: float(df["clinics_open"].min()), {}, {"clinic_standard": 0.0}, base=base)
+    assert np.all(kept == 10) and np.all(merged <= 5), (kept, merged)
+
+
+def test_an_emptied_village_keeps_the_township_services():
+    """Guards the service floor: a village all of whose residents leave, its school and clinic merged away,
+    keeps what the township provides (service_floor, not zero); the other villages keep their services."""
+    m = _model_after_a_year()
+    service = m.service.copy()
+    per = m.persons
+    leave = np.flatnonzero(per.alive & (per.status != Status.AWAY) & (per.village == 0))
+    per.status[leave] = Status.AWAY
+    services.update(m, 0.0)
+    p = m.p
+    assert not m.school_open[0] and not m.clinic_open[0]  # 2015: the clinic standard starts in 2016
+    assert m.service[0] == p["service_floor"] > 0
+    assert np.allclose(m.service[1:], service[1:])
+
+
 # ------------------------------------------------------------------ urban labour market
 def test_2020_shock_shows_as_unemployment_and_passive_returns_then_recovery():
     """Guards the binding job stock: in 2020 migrants lose work that the shrunken stock cannot give back, so

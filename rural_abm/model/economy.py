@@ -65,14 +65,17 @@ def demand_index(p: dict, scale: np.ndarray) -> np.ndarray:
 def service_level(p: dict, scale: np.ndarray, investment: float, school_open: np.ndarray, clinic_open: np.ndarray) -> np.ndarray:
     """Public-service level of each village (1 = full scale, no investment, school and clinic open).
 
-    Economies of scale: min(1, (residents / reference residents)^elasticity),
-    less the loss of a merged school and of a merged clinic; investment
-    (RMB per resident) adds effect * log(1 + investment / 500).
+    The township and county provide ``service_floor`` whatever the village's
+    size and whatever it has lost; the village's own part has economies of
+    scale and loses a merged school and a merged clinic: floor +
+    max(0, (1 - floor) x min(1, (residents / reference residents)^elasticity)
+    - losses). Investment (RMB per resident) adds effect * log(1 + investment / 500).
     """
     level = np.ones_like(scale)
     if p["service_feedback"]:
-        level = np.minimum(1.0, np.power(scale, p["service_scale_elasticity"]))
-        level = np.maximum(0.0, level - p["school_closure_loss"] * ~school_open - p["clinic_closure_loss"] * ~clinic_open)
+        floor = p["service_floor"]
+        own = (1.0 - floor) * np.minimum(1.0, np.power(scale, p["service_scale_elasticity"]))
+        level = floor + np.maximum(0.0, own - p["school_closure_loss"] * ~school_open - p["clinic_closure_loss"] * ~clinic_open)
     return level + p["service_investment_effect"] * np.log1p(investment / 500.0)
 
 

@@ -6,17 +6,20 @@ registered persons who are home:
 * the local demand index is D_v = (R_v / R*_v)^``demand_elasticity``, with
   R_v the village's residents and R*_v = ``reference_resident_share`` x its
   registered persons at the start (so D_v is as before in the first year);
-* the service level is min(1, (R_v / R*_v)^``service_scale_elasticity``),
-  less ``school_closure_loss`` once the village school has been merged away
-  and ``clinic_closure_loss`` once the clinic has, plus the investment effect.
-  A school closes for good when its pupils (resident children of
-  ``school_entry_age`` or more) fall below ``school_closure_share`` of its
-  pupils at the start, a clinic when residents fall below
-  ``clinic_closure_share`` of the residents at the start (thresholds are
-  relative to the village's own start, so that a small test county and a
-  large one consolidate alike); public-service investment holds
-  consolidation off by dividing both thresholds by
-  1 + ``consolidation_hold`` x log(1 + investment / 500).
+* the service level is ``service_floor`` (what the township and county
+  provide whatever the village's size) plus the village's own part,
+  (1 - floor) x min(1, (R_v / R*_v)^``service_scale_elasticity``) less
+  ``school_closure_loss`` once the village school has been merged away and
+  ``clinic_closure_loss`` once the clinic has (never below 0), plus the
+  investment effect. A school closes for good when its pupils (resident
+  children of ``school_entry_age`` or more) fall below
+  ``school_closure_share`` of its pupils at the start, a clinic when
+  residents fall below ``clinic_closure_share`` of the residents at the start
+  times 1 - ``clinic_standard`` (the village-clinic standard, on from 2016 by
+  default, keeps every clinic open) (thresholds are relative to the
+  village's own start, so that a small test county and a large one
+  consolidate alike); public-service investment holds consolidation off by
+  dividing both thresholds by 1 + ``consolidation_hold`` x log(1 + investment / 500).
 
 Ageing alone changes neither the count of residents nor (before children
 are few) the school, so it cannot raise the service level.
@@ -57,7 +60,7 @@ def update(m, investment: float) -> None:
     if p["service_feedback"]:
         hold = 1.0 + p["consolidation_hold"] * np.log1p(investment / 500.0)
         m.school_open &= pupils * hold >= m.school_threshold
-        m.clinic_open &= residents * hold >= m.clinic_threshold
+        m.clinic_open &= residents * hold >= m.clinic_threshold * (1.0 - m.levers["clinic_standard"])
     scale = residents / m.reference_residents
     m.demand = economy.demand_index(p, scale)
     m.service = economy.service_level(p, scale, investment, m.school_open, m.clinic_open)

@@ -1,0 +1,65 @@
+"""The numbers docs/teaching.md quotes for the teaching page's presets (seed 1), printed for checking.
+
+Runs each preset's county (rural_abm.app.lesson: 2,000 persons, 5 villages)
+as the page does and the page's mean-field map for the levers of a given
+year. Rerun after any change to the defaults and compare with the text.
+
+    python experiments/teaching_numbers.py
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rural_abm import RuralModel
+from rural_abm.app.lesson import PRESETS, Lesson
+from rural_abm.app.page import MAP_SEEDS, MAP_SHARES, MAP_VILLAGE
+from rural_abm.mean_field import mean_field_map, tipping_point
+
+
+def run(lesson: Lesson):
+    """(county frame, village frame) of ``lesson``'s county played to the last year."""
+    m = RuralModel(rng=lesson.seed, **lesson.model_params())
+    m.run_model()
+    return m.county_frame(), m.village_frame()
+
+
+def tip(lesson: Lesson, year: int) -> str:
+    """The page's tipping point for the levers of ``year`` ('none' if the map has none)."""
+    x, fx = mean_field_map(MAP_SHARES, MAP_SEEDS, **MAP_VILLAGE, **lesson.behaviour_in(year))
+    t = tipping_point(x, fx)
+    return "none" if t is None else f"{t:.2f}"
+
+
+def by_village(villages, column: str, years) -> str:
+    return "; ".join(f"{y}: {villages.xs(y, level=0)[column].round(2).tolist()}" for y in years)
+
+
+def ventures(county, years) -> str:
+    return "; ".join(f"{y}: {int(county.loc[y, 'enterprises_active'])} employing {int(county.loc[y, 'enterprise_jobs'])}"
+                     for y in years)
+
+
+def main() -> None:
+    circle = PRESETS["vicious circle"]
+    county, villages = run(circle)
+    print("1. vicious circle, hollowing A-E:", by_village(villages, "hollowing_index", (2019, 2020, 2029, 2030)),
+          "| tipping point", tip(circle, 2030))
+    off = replace(circle, demand_feedback=False, service_feedback=False)
+    county, villages = run(off)
+    print("2. circle off, hollowing A-E:", by_village(villages, "hollowing_index", (2020, 2030)), "| tipping point", tip(off, 2030))
+    returnees = PRESETS["returnee entrepreneurs"]
+    county, villages = run(returnees)
+    print("3. returnee entrepreneurs, hollowing A-E:", by_village(villages, "hollowing_index", (2020, 2035)),
+          "| ventures A-E:", by_village(villages, "enterprises_active", (2035,)), "| county:", ventures(county, (2030, 2035)),
+          "| tipping point", tip(returnees, 2030))
+    county, _ = run(Lesson())
+    print("   no policy, county:", ventures(county, (2030, 2035, 2044)))
+    transition = PRESETS["five-year transition"]
+    county, villages = run(transition)
+    print("4. five-year transition, hollowing A-E:", by_village(villages, "hollowing_index", (2025, 2035, 2044)),
+          "| county:", ventures(county, (2025, 2044)), "| tipping point 2021", tip(transition, 2021), "2030", tip(transition, 2030))
+
+
+if __name__ == "__main__":
+    main()
