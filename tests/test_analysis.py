@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = {
     "name": "transfers_check",
     "description": "Do poverty transfers from 2018 raise income per capita by 2024?",
-    # no dibao, so that the transfers' effect on poverty is not absorbed by the dibao top-up
-    "parameters": {"n_people": 2000, "n_years": 10, "dibao_standard": 0.0},
+    # no dibao and no monitoring, so that the transfers' effect on poverty is not absorbed by their top-ups
+    "parameters": {"n_people": 2000, "n_years": 10, "dibao_standard": 0.0, "monitoring_coverage": 0.0},
     "variants": {
         "baseline": {},
         "transfers": {"policy.poverty_transfer": {"step": {"year": 2018, "before": 0, "after": 1500}}},
