@@ -17,9 +17,9 @@ from rural_abm.app.page import MAP_SEEDS, MAP_SHARES, MAP_VILLAGE
 from rural_abm.mean_field import mean_field_map, tipping_point
 
 
-def run(lesson: Lesson):
-    """(county frame, village frame) of ``lesson``'s county played to the last year."""
-    m = RuralModel(rng=lesson.seed, **lesson.model_params())
+def run(lesson: Lesson, **params):
+    """(county frame, village frame) of ``lesson``'s county played to the last year (``params`` override the model's)."""
+    m = RuralModel(rng=lesson.seed, **{**lesson.model_params(), **params})
     m.run_model()
     return m.county_frame(), m.village_frame()
 
@@ -43,21 +43,28 @@ def ventures(county, years) -> str:
 def main() -> None:
     circle = PRESETS["vicious circle"]
     county, villages = run(circle)
-    print("1. vicious circle, hollowing A-E:", by_village(villages, "hollowing_index", (2019, 2020, 2029, 2030)),
+    print("1. vicious circle, hollowing A-E:", by_village(villages, "hollowing_index", (2015, 2019, 2020, 2025, 2029, 2030, 2044)),
+          "| away A-E:", by_village(villages, "away", (2019, 2020)), "| resident A-E:", by_village(villages, "resident", (2019, 2020)),
           "| tipping point", tip(circle, 2030))
+    _, villages = run(circle, service_floor=0.0, clinic_standard=0.0)
+    print("   without service floor and clinic standard, hollowing A-E:", by_village(villages, "hollowing_index", (2030,)))
     off = replace(circle, demand_feedback=False, service_feedback=False)
     county, villages = run(off)
-    print("2. circle off, hollowing A-E:", by_village(villages, "hollowing_index", (2020, 2030)), "| tipping point", tip(off, 2030))
+    print("2. circle off, hollowing A-E:", by_village(villages, "hollowing_index", (2020, 2030, 2044)), "| tipping point", tip(off, 2030))
+    for channel in ("demand_feedback", "service_feedback"):
+        _, villages = run(replace(off, **{channel: True}))
+        print(f"   {channel} alone, hollowing A-E:", by_village(villages, "hollowing_index", (2030, 2044)))
     returnees = PRESETS["returnee entrepreneurs"]
     county, villages = run(returnees)
     print("3. returnee entrepreneurs, hollowing A-E:", by_village(villages, "hollowing_index", (2020, 2035)),
           "| ventures A-E:", by_village(villages, "enterprises_active", (2035,)), "| county:", ventures(county, (2030, 2035)),
           "| tipping point", tip(returnees, 2030))
-    county, _ = run(Lesson())
-    print("   no policy, county:", ventures(county, (2030, 2035, 2044)))
+    county, villages = run(Lesson())
+    print("   no policy, county:", ventures(county, (2030, 2035, 2044)),
+          "| hollowing A-E:", by_village(villages, "hollowing_index", (2030, 2035, 2044)))
     transition = PRESETS["five-year transition"]
     county, villages = run(transition)
-    print("4. five-year transition, hollowing A-E:", by_village(villages, "hollowing_index", (2025, 2035, 2044)),
+    print("4. five-year transition, hollowing A-E:", by_village(villages, "hollowing_index", (2020, 2025, 2035, 2044)),
           "| county:", ventures(county, (2025, 2044)), "| tipping point 2021", tip(transition, 2021), "2030", tip(transition, 2030))
 
 
