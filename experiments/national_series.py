@@ -50,21 +50,21 @@ def national() -> pd.DataFrame:
     return pd.DataFrame({
         "rural_income": rural / cpi,
         "ratio": urban / rural,
-        "migrant_wage": wage / cpi,
+        "migrant_earnings": wage / cpi,
         "poverty": pd.Series(TARGETS["rural_poverty_series"]["incidence"]),
     })
 
 
 def county(seeds, n_people: int) -> dict[str, pd.DataFrame]:
     """County outputs 2015-2024 per seed (columns: seeds)."""
-    out = {k: {} for k in ("rural_income", "ratio", "migrant_wage", "poverty")}
+    out = {k: {} for k in ("rural_income", "ratio", "migrant_earnings", "poverty")}
     for seed in seeds:
         m = RuralModel(rng=seed, n_people=n_people, n_years=len(YEARS))
         m.run_model()
         df = m.county_frame()
         out["rural_income"][seed] = df["income_per_capita_mean"]
         out["ratio"][seed] = df["urban_rural_income_ratio"]
-        out["migrant_wage"][seed] = df["migrant_earnings_mean"]
+        out["migrant_earnings"][seed] = df["migrant_earnings_mean"]
         out["poverty"][seed] = df["poverty_headcount_ratio"]
     return {k: pd.DataFrame(v) for k, v in out.items()}
 
@@ -72,7 +72,7 @@ def county(seeds, n_people: int) -> dict[str, pd.DataFrame]:
 PANELS = [
     ("rural_income", "Rural income per capita", "RMB per person a year (2020 prices)"),
     ("ratio", "Urban-rural income ratio", "urban / rural income per capita"),
-    ("migrant_wage", "Mean earnings of employed migrants", "RMB per employed migrant a year (2020 prices)"),
+    ("migrant_earnings", "Mean earnings of employed migrants", "RMB per employed migrant a year (2020 prices)"),
     ("poverty", "Poverty headcount (official line)", "share of rural residents"),
 ]
 

@@ -42,14 +42,14 @@ def ventures(county, years) -> str:
 
 def main() -> None:
     circle = PRESETS["vicious circle"]
-    county, villages = run(circle)
+    _, villages = run(circle)
     print("1. vicious circle, hollowing A-E:", by_village(villages, "hollowing_index", (2015, 2019, 2020, 2025, 2029, 2030, 2044)),
           "| away A-E:", by_village(villages, "away", (2019, 2020)), "| resident A-E:", by_village(villages, "resident", (2019, 2020)),
           "| tipping point", tip(circle, 2030))
     _, villages = run(circle, service_floor=0.0, clinic_standard=0.0)
     print("   without service floor and clinic standard, hollowing A-E:", by_village(villages, "hollowing_index", (2030,)))
     off = replace(circle, demand_feedback=False, service_feedback=False)
-    county, villages = run(off)
+    _, villages = run(off)
     print("2. circle off, hollowing A-E:", by_village(villages, "hollowing_index", (2020, 2030, 2044)), "| tipping point", tip(off, 2030))
     for channel in ("demand_feedback", "service_feedback"):
         _, villages = run(replace(off, **{channel: True}))

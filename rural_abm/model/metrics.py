@@ -167,12 +167,13 @@ def compute(m) -> tuple[dict, dict]:
     in_work = np.isin(per.occupation[trained_last_year], working_occupations)
     mean_income = mean_pc(counted)
 
+    n_migrants = int(migrants(per).sum())
     county = {
         "year": m.year,
         "registered": int(alive.sum()),
         "resident": int(resident.sum()),
         "away": int(away.sum()),
-        "migrants": int(migrants(per).sum()),
+        "migrants": n_migrants,
         "returned": int(returned_v.sum()),
         "migrated": int(m.flows["migrated"].sum()),
         "returned_passive": int(m.flows["returned_passive"].sum()),
@@ -196,7 +197,7 @@ def compute(m) -> tuple[dict, dict]:
         "return_to_poverty": int(m.flows["return_to_poverty"].sum()),
         "poor_households": int(np.count_nonzero(counted & hh.poor)),
         "urban_rural_income_ratio": float(p["urban_income_per_capita"] * m.indices["urban_income"] / mean_income) if mean_income > 0 else np.nan,
-        "urban_employment_rate": float((away & (per.occupation == Occupation.URBAN_EMPLOYED)).sum() / max(migrants(per).sum(), 1)),
+        "urban_employment_rate": float((away & (per.occupation == Occupation.URBAN_EMPLOYED)).sum() / max(n_migrants, 1)),
         "expected_urban_income": float(m.expected_employment * p["urban_wage"] * m.growth),
         "migrant_wage": float(p["urban_wage"] * m.growth),
         "expected_home_income": m.mean_home_income,
