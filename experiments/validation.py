@@ -46,7 +46,7 @@ from rural_abm.experiment.analysis import paired_ci
 from rural_abm.experiment.calibrate import CalibrationResult, calibrate, load_calibration
 from rural_abm.experiment.sensitivity import load_sensitivity, run_sensitivity
 from rural_abm.model.codes import Occupation, Status
-from rural_abm.mean_field import mean_field_map
+from rural_abm.mean_field import STATIONARY_VILLAGE, mean_field_map, tipping_point
 from rural_abm.model.parameters import registry
 from harris_todaro import harris_todaro  # experiments/ is on the path when this script runs
 from phase_diagram import draw, phase_diagram
@@ -359,13 +359,13 @@ def county_cost_map_text(seeds: int) -> str:
     shares = np.round(np.arange(0.1, 0.75, 0.1), 2)
     x, fx = mean_field_map(shares, range(seeds), n_people=2000, migration_cost=cost)
     gap = np.asarray(fx) - np.asarray(x)
-    ups = [float(shares[i + 1]) for i in range(len(gap) - 1) if gap[i] < 0 <= gap[i + 1]]
-    where = f"it crosses the diagonal from below near {ups[0]:.1f}" if ups else "it has no tipping point"
+    tip = tipping_point(x, fx)
+    where = f"it crosses the diagonal from below near {tip:.2f}" if tip is not None else "it has no tipping point"
     return (f"The stationary village is the theory village of docs/odd.md 7.6 (`rural_abm/mean_field.py`): the earlier "
-            f"county's levels, with a cost of leaving of -0.15. At the default county's own cost of leaving ({cost:g}), "
-            f"its map's F(x) - x runs from {gap.min():+.3f} to {gap.max():+.3f} over shares {shares[0]:.1f}-{shares[-1]:.1f} "
-            f"({seeds} seeds, 2,000 persons): {where}. So this section checks the mechanism; the default county's "
-            "villages need not have a low-outflow state to return to.")  # fmt: skip
+            f"county's levels, with a cost of leaving of {STATIONARY_VILLAGE['migration_cost']:g}. At the default county's "
+            f"own cost of leaving ({cost:g}), its map's F(x) - x runs from {gap.min():+.3f} to {gap.max():+.3f} over shares "
+            f"{shares[0]:.1f}-{shares[-1]:.1f} ({seeds} seeds, 2,000 persons): {where}. So this section checks the "
+            "mechanism; the default county's villages need not have a low-outflow state to return to.")  # fmt: skip
 
 
 def page(fit: dict, cases, ht, pdg, county_map, facts, sens_table, sens_note, args, seconds) -> str:
