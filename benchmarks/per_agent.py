@@ -126,7 +126,10 @@ class DecidingPerson(Person):
                 return
             if p["enterprises"]:
                 founder_ties = sum(s.founder[j] for j in ties) if p["network_effects"] else 0.0
-                p_start = decisions.start_probability(p, s.skill[i], m.levers["startup_subsidy"], founder_ties, s.park_place[s.village[i]])
+                v = s.village[i]
+                p_start = decisions.start_probability(
+                    p, s.skill[i], m.levers["startup_subsidy"], founder_ties, s.park_place[v], s.venture_density[v]
+                )
                 if s.u_start[i] < p_start:
                     m._starters.append(i)
         else:  # away
@@ -253,6 +256,7 @@ class PerAgentModel(RuralModel):
         s.hh_workers, s.hh_helpers, s.hh_child, s.hh_elder = workers, helpers, child, elder
         s.job_chance = [min(1.0, max(staff[v], openings[v]) / max(working_res[v], 1)) for v in range(V)]
         s.park_place = enterprises.park_places(self).tolist()
+        s.venture_density = enterprises.venture_density(self).tolist()
         s.founder = founder
         s.returnee_founder = [f and st == _RETURNED for f, st in zip(founder, s.status)]
 

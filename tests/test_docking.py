@@ -38,7 +38,7 @@ def _run(cls, seed, **params):
         {"network_effects": False, "entrepreneur_pull": False, "family_pull": False},
         {"passive_return": False, "training_coverage": 0.2, "tenure_security": 0.5, "land_reform": 0.8},
         {"startup_subsidy": 20000.0, "microloan_budget": 200000.0, "venture_start_rate": 0.05, "microloan_eligibility": "all",
-         "industrial_park": 2.0, "microloan_guarantee": 0.3},
+         "industrial_park": 2.0, "microloan_guarantee": 0.3, "venture_carrying_capacity": 1.0},
     ],
     ids=["default", "harris_todaro", "no_network_family", "no_passive_training", "ventures_loans"],
 )

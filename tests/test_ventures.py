@@ -90,8 +90,9 @@ def test_staff_of_closed_ventures_are_rehired_where_vacancies_are_open():
     """Guards rehire_after_closure: where ventures have open vacancies (many starts), the staff and founders
     of ventures that close are hired the same year, so more persons hold venture jobs at the ends of the
     years, in every pair; nobody works for a closed venture."""
+    # markets left unsaturated: at venture_carrying_capacity 5 this county's villages keep enough farmers to fill every vacancy
     base = dict(n_people=3000, n_years=8, training_coverage=0.1, venture_finance=True, venture_start_rate=0.25,
-                venture_skill_threshold=1.0)
+                venture_skill_threshold=1.0, market_saturation=False)
 
     def jobs(df):
         return float(df["enterprise_jobs"].sum())
@@ -102,3 +103,22 @@ def test_staff_of_closed_ventures_are_rehired_where_vacancies_are_open():
     m = run(0, **base, rehire_after_closure=True)
     employees = np.bincount(m.persons.employer[m.persons.employer >= 0], minlength=m.ventures.n)
     assert np.all(employees[~m.ventures.active] == 0)
+
+
+def test_local_markets_saturate_with_ventures():
+    """Guards market_saturation: with start rates high enough that ventures would otherwise multiply (the
+    Huichuan fit's range), the start propensity falls to nil as a village's active ventures per 100 residents
+    reach venture_carrying_capacity, so no village goes far above it in any year, and every village holds far
+    fewer ventures than in the paired run without the rule."""
+    base = dict(n_people=3000, n_years=12, venture_finance=True, venture_start_rate=0.25, venture_skill_threshold=0.7)
+    capacity = 5.0
+
+    def peak_density(seed, **params):
+        v = run(seed, **base, **params).village_frame()
+        return float((100.0 * v["enterprises_active"] / v["resident"].clip(lower=1)).max())
+
+    on = np.array([peak_density(seed, venture_carrying_capacity=capacity) for seed in SEEDS])
+    off = np.array([peak_density(seed, market_saturation=False) for seed in SEEDS])
+    # starts are decided on the year's opening counts and residents keep leaving, so a village may end a year a little above
+    assert np.all(on <= 1.3 * capacity), on
+    assert np.all(off > 2.5 * on), (on, off)

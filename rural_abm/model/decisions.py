@@ -61,18 +61,23 @@ def return_probability(p: dict, gap, entrepreneur_ties, urban_income, home_incom
     return p["return_rate"] * logistic(p["choice_sensitivity"] * (-gap - p["return_cost"] + pull))
 
 
-def start_probability(p: dict, skill, subsidy, entrepreneur_ties, park_place):
+def start_probability(p: dict, skill, subsidy, entrepreneur_ties, park_place, venture_density):
     """Yearly probability that a capable resident starts a venture (before funding).
 
     venture_start_rate at the skill threshold, logistic in skill, raised by a
     start-up subsidy, by a free place in the village's industrial park
-    (``park_place`` true) and (with network effects) by imitation of entrepreneur ties.
+    (``park_place`` true) and (with network effects) by imitation of entrepreneur ties;
+    with ``market_saturation`` on, the capped probability is scaled by the room
+    left in the village's market, max(0, 1 - ``venture_density`` /
+    ``venture_carrying_capacity``), ``venture_density`` being the village's
+    active ventures per 100 residents.
     """
     base = 2.0 * p["venture_start_rate"] * logistic(p["venture_skill_sensitivity"] * (skill - p["venture_skill_threshold"]))
     support = 1.0 + p["startup_subsidy_effect"] * subsidy / max(p["venture_capital"], 1.0)
     support = support * (1.0 + p["park_start_effect"] * np.asarray(park_place, dtype=np.float64))
     imitation = 1.0 + 0.5 * np.minimum(entrepreneur_ties, 2.0) if p["network_effects"] else 1.0
-    return np.minimum(1.0, base * support * imitation)
+    room = np.maximum(0.0, 1.0 - venture_density / p["venture_carrying_capacity"]) if p["market_saturation"] else 1.0
+    return np.minimum(1.0, base * support * imitation) * room
 
 
 def failure_probability(p: dict, founder_skill, loss, market_shock, in_park):

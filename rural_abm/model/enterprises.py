@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import decisions
+from . import decisions, services
 from .codes import SECTOR_CAPITAL, SECTOR_LOCAL_MARKET, SECTOR_SHARES, Occupation, Status
 from .population import group_rank
 
@@ -29,8 +29,18 @@ def decide_starts(m, excluded: np.ndarray) -> np.ndarray:
     able = m.movable_residents() & ~excluded
     cand = np.flatnonzero(able)
     ties = m.network.count_tied_to(np.flatnonzero(m.founders()), per.n)[cand] if p["network_effects"] else 0.0
-    prob = decisions.start_probability(p, per.skill[cand], lv["startup_subsidy"], ties, park_places(m)[per.village[cand]])
+    village = per.village[cand]
+    prob = decisions.start_probability(
+        p, per.skill[cand], lv["startup_subsidy"], ties, park_places(m)[village], venture_density(m)[village]
+    )
     return fund_starts(m, cand[u_start[cand] < prob], u_queue)
+
+
+def venture_density(m) -> np.ndarray:
+    """Active ventures per 100 residents of each village (float per village; a village with no residents counts as one)."""
+    active = np.bincount(m.ventures.village[m.ventures.active], minlength=m.n_villages)
+    residents, _ = services.counts(m)
+    return 100.0 * active / np.maximum(residents, 1)
 
 
 def park_places(m) -> np.ndarray:
