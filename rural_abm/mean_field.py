@@ -23,7 +23,8 @@ from .model.families import FROZEN_AGE_OFF
 NO_PROTECTION = dict(pension_minimum=0.0, pension_top_up=0.0, dibao_standard=0.0, poverty_registration=0.0,
                      poverty_transfer=0.0, welfare_jobs=0.0, industry_support=0.0, clinic_standard=0.0)
 
-#: A village on its own in a stationary economy whose urban jobs do not bind (only its own feedbacks act);
+#: A village on its own in a stationary economy whose urban jobs do not bind and are never shocked (no named
+#: job-loss years; only its own feedbacks act);
 #: ages are frozen, so the age and family-event rules are off (families.FROZEN_AGE_OFF). No growth, no
 #: social protection, no life events, at the income levels of the earlier default county (better off than
 #: today's default county: casual income, farm income and urban wage, and its cost of leaving, -0.15 log-income
@@ -32,6 +33,7 @@ NO_PROTECTION = dict(pension_minimum=0.0, pension_top_up=0.0, dibao_standard=0.0
 STATIONARY_VILLAGE = dict(n_villages=1, demography=False, urban_wage_growth=0.0, local_wage_growth=0.0,
                           farm_income_growth=0.0, urban_jobs_ratio=4.0, local_casual_income=9000.0,
                           farm_income_per_mu=1100.0, urban_wage=45000.0, migration_cost=-0.15, life_events=False,
+                          urban_job_loss_shock=0.0,
                           **NO_PROTECTION,
                           **FROZEN_AGE_OFF)
 
