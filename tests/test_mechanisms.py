@@ -96,8 +96,8 @@ def test_ventures_create_about_six_and_a_half_jobs():
 def test_ventures_raise_local_jobs_and_lower_hollowing():
     """Guards the ventures' local jobs: with ventures, fewer working-age persons are away by 2044. Ventures
     are started more often than at defaults (start rate 0.05), since the default county has too few of them
-    for a 3,000-person county to show an effect above the noise (10 seeds at defaults: 2% lower, in 7 of 10;
-    at 0.05: 27% lower, in all 10, with 106-194 venture jobs)."""
+    for a 3,000-person county to show an effect above the noise (measured on 10 seeds at defaults: 2% lower,
+    in 7 of 10; at 0.05: 27% lower, in all 10, with 106-194 venture jobs; the test runs 5)."""
     base = dict(n_people=3000, n_years=30, venture_start_rate=0.05)
     off, on = compare(last("hollowing_index"), {"enterprises": False}, {}, base=base)
     clearly_greater(off, on, rel=0.1)
