@@ -243,9 +243,8 @@ def stylized_facts(params: dict, replications: int, workers: int) -> list[tuple[
     dip = paired(shock, "baseline", "no_shock", lambda d: d.loc[2020, "migrants"])
     market = paired(shock, "baseline", "no_shock", lambda d: d.loc[2020, "market_poverty_ratio"])
     poor = paired(shock, "baseline", "no_shock", lambda d: d.loc[2020, "poverty_headcount_ratio"])
-    shocked = shock.loc["baseline"]
-    regrowth = paired_ci(np.array([shocked.loc[r].loc[2021, "migrants"] / shocked.loc[r].loc[2020, "migrants"] - 1.0
-                                   for r in shocked.index.get_level_values(0).unique()]))  # fmt: skip
+    migrants = shock.loc["baseline", "migrants"].unstack()  # replication x year, with the shock
+    regrowth = paired_ci((migrants[2021] / migrants[2020] - 1.0).to_numpy())
     holds = passive[2] > 0 and dip[3] < 0 and regrowth[2] > 0 and poor[3] < 0.005  # poverty: at most half a point
     facts.append((
         "An urban job-loss shock (2020) raises passive returns and cuts the migrant stock, which grows again the next "
@@ -259,11 +258,9 @@ def stylized_facts(params: dict, replications: int, workers: int) -> list[tuple[
         f"[{regrowth[2]:+.1%}, {regrowth[3]:+.1%}]",
         "holds" if holds else "**does not hold** (see the numbers)", holds,
     ))  # fmt: skip
-    older = paired_ci(np.array([shocked.loc[r].loc[2024, "migrants_50_plus"] / shocked.loc[r].loc[2024, "migrants"]
-                                - shocked.loc[r].loc[2015, "migrants_50_plus"] / shocked.loc[r].loc[2015, "migrants"]
-                                for r in shocked.index.get_level_values(0).unique()]))  # fmt: skip
-    share_50 = {y: float(np.mean([shocked.loc[r].loc[y, "migrants_50_plus"] / shocked.loc[r].loc[y, "migrants"]
-                                  for r in shocked.index.get_level_values(0).unique()])) for y in (2015, 2020, 2024)}  # fmt: skip
+    share_50_plus = shock.loc["baseline", "migrants_50_plus"].unstack() / migrants
+    older = paired_ci((share_50_plus[2024] - share_50_plus[2015]).to_numpy())
+    share_50 = {y: float(share_50_plus[y].mean()) for y in (2015, 2020, 2024)}
     holds = older[2] > 0
     age_50 = TARGETS["migrant_workers_age"]["figures"]["share_over_50"]
     facts.append((
