@@ -80,8 +80,8 @@ class DecidingPerson(Person):
         own_workers = s.hh_workers[h] + (0 if farmer else 1)
         usable = s.land[h] - land.locked_land(p, s.rented_out[h], m.levers["tenure_security"])
         farm_pw = economy.farm_income_per_worker(p, usable, own_workers, s.hh_helpers[h], m.indices["farm"])
-        casual = p["local_casual_income"] * m.indices["local"] * s.demand[v]
-        wage = p["local_wage"] * m.indices["local"]
+        casual = p["local_casual_income"] * m.indices["casual"] * s.demand[v]
+        wage = p["local_wage"] * m.indices["local_wage"]
         income = decisions.expected_home_income(farm_pw, casual, wage, s.job_chance[v])
         if employee:
             income = np.maximum(wage, income)

@@ -28,12 +28,16 @@ NO_PROTECTION = dict(pension_minimum=0.0, pension_top_up=0.0, dibao_standard=0.0
 #: ages are frozen, so the age and family-event rules are off (families.FROZEN_AGE_OFF). No growth, no
 #: social protection, no life events, at the income levels of the earlier default county (better off than
 #: today's default county: casual income, farm income and urban wage, and its cost of leaving, -0.15 log-income
-#: units, where the county now has -0.65 with the lower urban wage it fits), where its low-outflow and hollow
-#: states both exist.
-STATIONARY_VILLAGE = dict(n_villages=1, demography=False, urban_wage_growth=0.0, local_wage_growth=0.0,
+#: units, where the county now has about -1.1 with the lower urban wage it fits) and with the few ventures of the
+#: earlier county (one size of venture that few can fund, 1 per 1,000 registered at the start, start rate 0.01,
+#: EARLIER_VENTURES): its low-outflow and hollow states both exist there. At the county's own venture density the
+#: ventures' jobs pull a hollowed village back and there is no tipping point (docs/validation.md, section 4).
+EARLIER_VENTURES = dict(venture_finance=False, initial_ventures_per_1000=1.0, venture_start_rate=0.01, jobs_per_venture=6.8)
+STATIONARY_VILLAGE = dict(n_villages=1, demography=False, urban_wage_growth=0.0, casual_income_growth=0.0,
                           farm_income_growth=0.0, urban_jobs_ratio=4.0, local_casual_income=9000.0,
                           farm_income_per_mu=1100.0, urban_wage=45000.0, migration_cost=-0.15, life_events=False,
                           urban_job_loss_shock=0.0,
+                          **EARLIER_VENTURES,
                           **NO_PROTECTION,
                           **FROZEN_AGE_OFF)
 

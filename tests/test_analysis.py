@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 DOC = {
     "name": "transfers_check",
-    "description": "Do poverty transfers from 2018 raise income per capita by 2024?",
+    "description": "Do poverty transfers from 2018 lower poverty by 2022?",
     # no dibao and no monitoring, so that the transfers' effect on poverty is not absorbed by their top-ups
     "parameters": {"n_people": 2000, "n_years": 10, "dibao_standard": 0.0, "monitoring_coverage": 0.0},
     "variants": {
@@ -90,15 +90,17 @@ def test_timeseries_has_means_and_bands_for_every_year(results):
     assert row["p025"] == pytest.approx(np.quantile(raw, 0.025)) and row["p975"] == pytest.approx(np.quantile(raw, 0.975))
 
 
-def test_transfers_have_a_real_effect_and_paired_ci_is_3x_narrower(results):
-    """Common random numbers: the paired CI of a real effect is at least 3x narrower than Welch's."""
-    row = results.effects("income_per_capita_mean").set_index("variant").loc["transfers"]
-    assert row["effect_ci_low"] > 0, "transfers raise income per capita (a real effect)"
+def test_transfers_have_a_real_effect_and_paired_ci_is_2x_narrower(results):
+    """Common random numbers: the paired CI of a real effect (transfers lower the poverty headcount) is at least
+    2x narrower than Welch's (2.5x measured: 0.0089 against 0.0224; it was over 3x on mean income before the
+    default county had ventures at the national density, whose paired runs part ways). Read on poverty, not on mean income: a 2,000-person county has some 18 ventures,
+    whose jobs and profits move its mean income by hundreds of RMB between paired runs (the transfers' income
+    effect, +136 RMB per resident in 2022, had a standard error of 258 over 10 seeds)."""
+    row = results.effects("poverty_headcount_ratio").set_index("variant").loc["transfers"]
+    assert row["effect_ci_high"] < 0, "transfers lower the poverty headcount (a real effect)"
     paired = row["effect_ci_high"] - row["effect_ci_low"]
     unpaired = row["welch_ci_high"] - row["welch_ci_low"]
-    assert unpaired >= 3 * paired, (paired, unpaired)
-    poverty = results.effects("poverty_headcount_ratio").set_index("variant").loc["transfers"]
-    assert poverty["effect_ci_high"] < 0, "transfers lower the poverty headcount"
+    assert unpaired >= 2 * paired, (paired, unpaired)
     assert row["extra_cost_cum"] > 0
 
 
@@ -144,13 +146,13 @@ def test_catalogue_scenario_runs_reduced(name, tmp_path):
 
 
 def test_policy_levers_costs_are_roughly_equal(tmp_path):
-    """The equal-cost design of policy_levers.yaml holds within a factor 1.6 (land reform, microloans and
-    monitoring are capped by nature and excluded); reduced replications, so only a rough check."""
+    """The equal-cost design of policy_levers.yaml holds within a factor 1.6 (land reform and monitoring are
+    capped by nature and excluded); reduced replications, so only a rough check."""
     res = run_scenario(ROOT / "scenarios" / "policy_levers.yaml", tmp_path, workers=2, overrides={"replications": 3}, report=False)
     cost = res.summary.drop_duplicates("variant").set_index("variant")["extra_cost_cum"]
-    equal = cost.drop(["baseline", "land_reform", "microloans", "monitoring"])
+    equal = cost.drop(["baseline", "land_reform", "monitoring"])
     assert equal.max() / equal.min() < 1.6, equal.to_dict()
-    assert max(cost["land_reform"], cost["microloans"], cost["monitoring"]) < equal.min()
+    assert max(cost["land_reform"], cost["monitoring"]) < equal.min()
 
 
 @pytest.fixture(scope="module")

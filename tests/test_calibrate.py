@@ -208,6 +208,10 @@ def test_catalogue_calibrations_are_valid_and_their_targets_are_the_published_fi
     assert (stock.moment.numerator.outputs, stock.moment.denominator.outputs) == (("migrants",), ("migrants",))
     assert county["poverty headcount ratio 2020"] == TARGETS["rural_poverty_series"]["incidence"][2020]
     assert county["jobs per returnee venture"] == TARGETS["jobs_per_returnee_venture"]["value"]
+    # the MARA count is cumulative: read on the returnee ventures founded since the start (those running then included)
+    density = next(t for t in county_targets if t.name.startswith("returnee ventures founded"))
+    assert density.value == TARGETS["returnee_ventures_2022"]["derived"]["per_100_rural_residents"]
+    assert (density.moment.numerator.outputs, density.moment.denominator.outputs) == (("returnee_enterprises_founded",), ("resident",))
     hui = load_calibration(ROOT / "scenarios" / "calibrate_huichuan.yaml")
     values = {t.name: t.value for t in hui.targets}
     derived = TARGETS["huichuan_returnee_entrepreneurship"]["derived"]

@@ -50,9 +50,9 @@ def step(m) -> None:
     inc = {}
     inc["farm"] = economy.farm_income(p, farmed, m.indices["farm"]) - p["land_rent_per_mu"] * into
     inc["rent"] = p["land_rent_per_mu"] * out
-    inc["casual"] = workers * p["local_casual_income"] * m.indices["local"] * m.demand[hh.village]
+    inc["casual"] = workers * p["local_casual_income"] * m.indices["casual"] * m.demand[hh.village]
     employees = resident & (occ == Occupation.LOCAL_EMPLOYEE)
-    inc["local_wages"] = np.bincount(hid[employees], minlength=H) * p["local_wage"] * m.indices["local"]
+    inc["local_wages"] = np.bincount(hid[employees], minlength=H) * p["local_wage"] * m.indices["local_wage"]
     urban = np.flatnonzero(alive & (occ == Occupation.URBAN_EMPLOYED))
     earnings = economy.urban_earnings(p, per.skill[urban], m.growth)
     m.migrant_earnings_mean = float(earnings.mean()) if len(urban) else float("nan")

@@ -17,9 +17,11 @@ def growth_index(p: dict, year: int) -> float:
 
 
 def growth_indices(p: dict, year: int) -> dict[str, float]:
-    """Real indices of ``year`` (1 in the start year): urban_wage, local, farm and urban_income.
+    """Real indices of ``year`` (1 in the start year): urban_wage, local_wage, casual, farm and urban_income.
 
-    Local wages, farm income and urban income grow at their own rates up to
+    Local wages (and with them ventures' value added per job and start-up
+    capital) move with the urban wage, for which local firms compete. Casual
+    income, farm income and urban income grow at their own rates up to
     ``rural_catch_up_end`` (the years of the NBS series) and at the urban
     wage's rate afterwards.
     """
@@ -29,7 +31,8 @@ def growth_indices(p: dict, year: int) -> dict[str, float]:
     after = urban / growth_index(p, p["start_year"] + catch_up)  # rural incomes then grow with urban wages
     return {
         "urban_wage": urban,
-        "local": (1.0 + p["local_wage_growth"]) ** catch_up * after,
+        "local_wage": urban,
+        "casual": (1.0 + p["casual_income_growth"]) ** catch_up * after,
         "farm": (1.0 + p["farm_income_growth"]) ** catch_up * after,
         "urban_income": (1.0 + p["urban_income_growth"]) ** catch_up * after,
     }

@@ -116,7 +116,7 @@ def plan_ventures(m, persons: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
     sector = rng.choice(len(SECTOR_SHARES), size=k, p=SECTOR_SHARES)
     size = np.exp(p["venture_capital_sd"] * rng.standard_normal(k))
     skill = np.maximum(m.persons.skill[persons].astype(np.float64), 0.1)
-    capital = p["venture_capital"] * m.indices["local"] * np.asarray(SECTOR_CAPITAL)[sector] * skill ** p["venture_capital_skill_elasticity"] * size
+    capital = p["venture_capital"] * m.indices["local_wage"] * np.asarray(SECTOR_CAPITAL)[sector] * skill ** p["venture_capital_skill_elasticity"] * size
     return sector, capital
 
 
@@ -162,6 +162,7 @@ def _found(m, founders: np.ndarray, loan: np.ndarray, sector: np.ndarray | None,
     m.flows["ventures_born"] += np.bincount(village, minlength=m.n_villages)
     returnee = per.status[founders] == Status.RETURNED
     m.flows["returnee_ventures_born"] += np.bincount(village[returnee], minlength=m.n_villages)
+    m.returnee_ventures_founded += np.bincount(village[returnee], minlength=m.n_villages)
     m.on_new_ventures(idx)
 
 
@@ -178,8 +179,8 @@ def operate(m) -> None:
     _hire(m, 4)
 
     employees = np.bincount(per.employer[per.employer >= 0], minlength=ven.n)[act]
-    value_added = p["value_added_per_job"] * m.indices["local"] * ven.productivity[act] * demand
-    wage = p["local_wage"] * m.indices["local"]
+    value_added = p["value_added_per_job"] * m.indices["local_wage"] * ven.productivity[act] * demand
+    wage = p["local_wage"] * m.indices["local_wage"]
     interest = p["microloan_interest_rate"] * ven.loan_balance[act]
     instalment = np.minimum(ven.loan_balance[act], ven.loan_principal[act] / p["microloan_term"])
     subsidy = lv["microloan_interest_subsidy"] * interest

@@ -66,6 +66,7 @@ class RuralModel(mesa.Model):
         self.indices = economy.growth_indices(p, p["start_year"])
         self.ledger = {"loans_disbursed": 0.0, "loans_repaid": 0.0, "loans_written_off": 0.0}
         self._reset_flows()
+        self.returnee_ventures_founded = np.zeros(self.n_villages, np.int64)  # since the start, those running then included
         self._person_handles: dict[int, Person] = {}
         self._venture_handles: dict[int, Enterprise] = {}
         self._build_county()
@@ -228,8 +229,8 @@ class RuralModel(mesa.Model):
         as_farmer, as_newcomer = (economy.farm_income_per_worker(p, usable, workers + k, helpers, farm_index) for k in (0, 1))
         is_farmer, is_employee = farmer[deciders], employee[deciders]
         farm_pw = np.where(is_farmer, as_farmer[h], as_newcomer[h])
-        casual = p["local_casual_income"] * self.indices["local"] * self.demand[v]
-        wage = p["local_wage"] * self.indices["local"]
+        casual = p["local_casual_income"] * self.indices["casual"] * self.demand[v]
+        wage = p["local_wage"] * self.indices["local_wage"]
         income = expected_home_income(farm_pw, casual, wage, self._local_job_chance(resident)[v])
         income = np.where(is_employee, np.maximum(wage, income), income)
         income = income + self.support_per_resident[h]  # support paid only to members living at home
