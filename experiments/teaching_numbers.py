@@ -1,4 +1,4 @@
-"""The numbers docs/teaching.md quotes for the teaching page's presets (seed 1), printed for checking.
+"""The numbers docs/teaching.md quotes for the teaching page's presets (seed 1; a few at seeds 2-4), printed for checking.
 
 Runs each preset's county (rural_abm.app.lesson: 2,000 persons, 5 villages)
 as the page does and the page's mean-field map for the levers of a given
@@ -46,6 +46,12 @@ def main() -> None:
     print("1. vicious circle, hollowing A-E:", by_village(villages, "hollowing_index", (2015, 2019, 2020, 2025, 2029, 2030, 2044)),
           "| away A-E:", by_village(villages, "away", (2019, 2020)), "| resident A-E:", by_village(villages, "resident", (2019, 2020)),
           "| tipping point", tip(circle, 2030))
+    print("   ventures A-E:", by_village(villages, "enterprises_active", (2025,)),
+          "| clinics open:", by_village(villages, "clinic_open", (2030,)),
+          "| income per resident A:", by_village(villages.xs(0, level=1, drop_level=False), "income_per_capita_mean", (2019, 2020)))
+    _, villages = run(Lesson())
+    print("   without the shock, hollowing A-E:", by_village(villages, "hollowing_index", (2025, 2030, 2044)),
+          "| ventures A-E:", by_village(villages, "enterprises_active", (2025,)))
     _, villages = run(circle, service_floor=0.0, clinic_standard=0.0)
     print("   without service floor and clinic standard, hollowing A-E:", by_village(villages, "hollowing_index", (2030,)))
     off = replace(circle, demand_feedback=False, service_feedback=False)
@@ -58,7 +64,7 @@ def main() -> None:
     county, villages = run(returnees)
     print("3. returnee entrepreneurs, hollowing A-E:", by_village(villages, "hollowing_index", (2020, 2035)),
           "| ventures A-E:", by_village(villages, "enterprises_active", (2035,)), "| county:", ventures(county, (2030, 2035)),
-          "| tipping point", tip(returnees, 2030))
+          "| tipping point", tip(returnees, 2030), "| peak:", ventures(county, (int(county["enterprises_active"].idxmax()),)))
     county, villages = run(Lesson())
     print("   no policy, county:", ventures(county, (2030, 2035, 2044)),
           "| hollowing A-E:", by_village(villages, "hollowing_index", (2030, 2035, 2044)))
@@ -66,6 +72,13 @@ def main() -> None:
     county, villages = run(transition)
     print("4. five-year transition, hollowing A-E:", by_village(villages, "hollowing_index", (2020, 2025, 2035, 2044)),
           "| county:", ventures(county, (2025, 2044)), "| tipping point 2021", tip(transition, 2021), "2030", tip(transition, 2030))
+    for seed in (2, 3, 4):
+        _, shocked = run(replace(circle, seed=seed))
+        _, supported = run(replace(transition, seed=seed))
+        _, none = run(replace(Lesson(), seed=seed))
+        print(f"   seed {seed}: vicious circle, hollowing A-E:", by_village(shocked, "hollowing_index", (2019, 2030)),
+              "| five-year transition:", by_village(supported, "hollowing_index", (2044,)),
+              "| no policy:", by_village(none, "hollowing_index", (2044,)))
 
 
 if __name__ == "__main__":

@@ -135,9 +135,10 @@ PRESETS = {
 
 #: One line per preset: what the class should watch for.
 PRESET_NOTES = {
-    "vicious circle": "A recruitment wave in 2020 takes 60% of village A's workers. Watch A jump and stay well above "
-                      "its level before the shock, and most of the other villages, with no shock, hollow out too over "
-                      "the years; then switch both feedback channels off, Reset and compare.",
+    "vicious circle": "A recruitment wave in 2020 takes 60% of village A's workers. Watch A jump, then compare where it "
+                      "goes with its level before the shock (and with a run without the shock), and watch most of the "
+                      "other villages, with no shock, hollow out too over the years; then switch both feedback channels "
+                      "off, Reset and compare.",
     "returnee entrepreneurs": "Microloans, training and start-up support from 2016 (Huichuan-style). Watch ventures, "
                               "local jobs and returned (blue) people grow.",
     "five-year transition": "Extra transfers, training, start-up support and services until the end of 2025, then nothing. "
