@@ -164,10 +164,6 @@ def out_of_sample(county: pd.DataFrame) -> list[Case]:
     for year in (2015, 2024):
         out.append(Case(f"urban-rural income ratio {year}", ratio[year], per_rep(lambda d, y=year: d.loc[y, "urban_rural_income_ratio"]),
                         "NBS communiques", "national level; the fit used the path relative to 2015; a poor county lies above"))  # fmt: skip
-    out.append(Case("returnee ventures founded by 2022 per 100 residents", TARGETS["returnee_ventures_2022"]["derived"]["per_100_rural_residents"],
-                    per_rep(lambda d: 100 * d.loc[2022, "returnee_enterprises_founded"] / d.loc[2022, "resident"]),
-                    "MARA June 2022; NBS 2022", "national, cumulative (model: running at the start plus started 2015-2022); "
-                    "a poor labour-exporting county lies below, but not far below"))  # fmt: skip
     for year in (2016, 2017, 2018):
         out.append(Case(f"poverty incidence {year}", poverty[year], per_rep(lambda d, y=year: d.loc[y, "poverty_headcount_ratio"]),
                         "NBS communiques", "national; a poor county started several times higher, so should lie above"))  # fmt: skip
@@ -380,12 +376,22 @@ def county_cost_map_text(seeds: int) -> str:
     vgap = np.asarray(vfx) - np.asarray(vx)
     vtip = tipping_point(vx, vfx)
     vwhere = f"it crosses the diagonal from below near {vtip:.2f}" if vtip is not None else "it has no tipping point"
+    # the theory village of tests/test_equilibria.py shocked to 0.85 away in 2020, with the county's ventures
+    shocked = [RuralModel(rng=seed, **{**STATIONARY_VILLAGE, **ventures, "n_people": 3000, "n_years": 50, "initial_away_share": 0.3,
+                                        "outflow_shock_year": 2020, "outflow_shock_share": 0.85}) for seed in range(seeds)]
+    for m in shocked:
+        m.run_model()
+    peak = [m.county_frame().loc[2021, "hollowing_index"] for m in shocked]
+    end = [m.county_frame()["hollowing_index"].iloc[-5:].mean() for m in shocked]
     return (f"The stationary village is the theory village of docs/odd.md 7.6 (`rural_abm/mean_field.py`): the earlier "
             f"county's levels and its few ventures, with a cost of leaving of {STATIONARY_VILLAGE['migration_cost']:g}. "
             f"At the default county's own cost of leaving ({cost:g}), its map's F(x) - x runs from {gap.min():+.3f} to "
             f"{gap.max():+.3f} over shares {shares[0]:.1f}-{shares[-1]:.1f} ({seeds} seeds, 2,000 persons): {where}. With "
             f"the default county's ventures instead ({', '.join(f'`{k}` {str(v).lower() if isinstance(v, bool) else format(v, "g")}' for k, v in ventures.items())}), its map's "
-            f"F(x) - x runs from {vgap.min():+.3f} to {vgap.max():+.3f}: {vwhere}. So this section checks the "
+            f"F(x) - x runs from {vgap.min():+.3f} to {vgap.max():+.3f}: {vwhere}, though the map stays within about 0.01 "
+            f"of the diagonal, within the noise of {seeds} seeds; a village shocked to {min(peak):.2f}-{max(peak):.2f} away "
+            f"in 2020 is back at {min(end):.2f}-{max(end):.2f} over its last five of 50 years (3,000 persons, the village of "
+            "`tests/test_equilibria.py`): the ventures' jobs pull it back, so no hollow trap holds it. So this section checks the "
             "mechanism; the default county's villages need not have a low-outflow state to return to.")  # fmt: skip
 
 
