@@ -46,7 +46,7 @@ from rural_abm.experiment.analysis import paired_ci
 from rural_abm.experiment.calibrate import CalibrationResult, calibrate, load_calibration
 from rural_abm.experiment.sensitivity import load_sensitivity, run_sensitivity
 from rural_abm.model.codes import Occupation, Status
-from rural_abm.mean_field import STATIONARY_VILLAGE, mean_field_map, tipping_point
+from rural_abm.mean_field import EARLIER_VENTURES, STATIONARY_VILLAGE, mean_field_map, tipping_point
 from rural_abm.model.parameters import registry
 from harris_todaro import harris_todaro  # experiments/ is on the path when this script runs
 from phase_diagram import draw, phase_diagram
@@ -164,10 +164,6 @@ def out_of_sample(county: pd.DataFrame) -> list[Case]:
     for year in (2015, 2024):
         out.append(Case(f"urban-rural income ratio {year}", ratio[year], per_rep(lambda d, y=year: d.loc[y, "urban_rural_income_ratio"]),
                         "NBS communiques", "national level; the fit used the path relative to 2015; a poor county lies above"))  # fmt: skip
-    out.append(Case("returnee ventures started by 2022 per 100 residents", TARGETS["returnee_ventures_2022"]["derived"]["per_100_rural_residents"],
-                    per_rep(lambda d: 100 * d.loc[2022, "returnee_enterprises_founded"] / d.loc[2022, "resident"]),
-                    "MARA June 2022; NBS 2022", "national, cumulative (model: running at the start plus started 2015-2022); "
-                    "a poor labour-exporting county lies below, but not far below"))  # fmt: skip
     for year in (2016, 2017, 2018):
         out.append(Case(f"poverty incidence {year}", poverty[year], per_rep(lambda d, y=year: d.loc[y, "poverty_headcount_ratio"]),
                         "NBS communiques", "national; a poor county started several times higher, so should lie above"))  # fmt: skip
@@ -375,10 +371,27 @@ def county_cost_map_text(seeds: int) -> str:
     gap = np.asarray(fx) - np.asarray(x)
     tip = tipping_point(x, fx)
     where = f"it crosses the diagonal from below near {tip:.2f}" if tip is not None else "it has no tipping point"
+    ventures = {k: registry()[k].default for k in EARLIER_VENTURES}  # the default county's venture settings
+    vx, vfx = mean_field_map(shares, range(seeds), n_people=2000, **ventures)
+    vgap = np.asarray(vfx) - np.asarray(vx)
+    vtip = tipping_point(vx, vfx)
+    vwhere = f"it crosses the diagonal from below near {vtip:.2f}" if vtip is not None else "it has no tipping point"
+    # the theory village of tests/test_equilibria.py shocked to 0.85 away in 2020, with the county's ventures
+    shocked = [RuralModel(rng=seed, **{**STATIONARY_VILLAGE, **ventures, "n_people": 3000, "n_years": 50, "initial_away_share": 0.3,
+                                        "outflow_shock_year": 2020, "outflow_shock_share": 0.85}) for seed in range(seeds)]
+    for m in shocked:
+        m.run_model()
+    peak = [m.county_frame().loc[2021, "hollowing_index"] for m in shocked]
+    end = [m.county_frame()["hollowing_index"].iloc[-5:].mean() for m in shocked]
     return (f"The stationary village is the theory village of docs/odd.md 7.6 (`rural_abm/mean_field.py`): the earlier "
-            f"county's levels, with a cost of leaving of {STATIONARY_VILLAGE['migration_cost']:g}. At the default county's "
-            f"own cost of leaving ({cost:g}), its map's F(x) - x runs from {gap.min():+.3f} to {gap.max():+.3f} over shares "
-            f"{shares[0]:.1f}-{shares[-1]:.1f} ({seeds} seeds, 2,000 persons): {where}. So this section checks the "
+            f"county's levels and its few ventures, with a cost of leaving of {STATIONARY_VILLAGE['migration_cost']:g}. "
+            f"At the default county's own cost of leaving ({cost:g}), its map's F(x) - x runs from {gap.min():+.3f} to "
+            f"{gap.max():+.3f} over shares {shares[0]:.1f}-{shares[-1]:.1f} ({seeds} seeds, 2,000 persons): {where}. With "
+            f"the default county's ventures instead ({', '.join(f'`{k}` {str(v).lower() if isinstance(v, bool) else format(v, "g")}' for k, v in ventures.items())}), its map's "
+            f"F(x) - x runs from {vgap.min():+.3f} to {vgap.max():+.3f}: {vwhere}, though the map stays within about 0.01 "
+            f"of the diagonal, within the noise of {seeds} seeds; a village shocked to {min(peak):.2f}-{max(peak):.2f} away "
+            f"in 2020 is back at {min(end):.2f}-{max(end):.2f} over its last five of 50 years (3,000 persons, the village of "
+            "`tests/test_equilibria.py`): the ventures' jobs pull it back, so no hollow trap holds it. So this section checks the "
             "mechanism; the default county's villages need not have a low-outflow state to return to.")  # fmt: skip
 
 
@@ -489,9 +502,9 @@ def page(fit: dict, cases, ht, pdg, county_map, facts, sens_table, sens_note, ar
         "|---|---|---|---|",
         *[f"| {f} | {s} | {m} | {v} |" for f, s, m, v, _ in facts],
         "",
-        "Reading: the returnees' start rate is far above the never-migrants' because in the current model a venture "
-        "needs skill above `venture_skill_threshold`, which villagers who never left rarely reach; the literature "
-        "reports a higher rate for returnees, not a near-zero one for the others, so the size of the gap is not "
+        "Reading: the returnees' start rate is far above the never-migrants' mostly because the start propensity "
+        "rises steeply with skill above `venture_skill_threshold`, which returnees' urban experience raises; the "
+        "literature reports a higher rate for returnees but not its ratio, so the size of the gap is not "
         "validated. Where a fact does not hold, the numbers in its row say by how much.",
         "",
         "## 6. Sensitivity (`rural-abm sensitivity scenarios/sensitivity_default.yaml`)",
@@ -523,7 +536,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", action="store_true", help="write docs/validation.md and docs/figures/ (else output/validation/)")
     parser.add_argument("--budget", type=float, default=60, help="seconds of search per calibration (default 60; continued on rerun)")
-    parser.add_argument("--replications", type=int, default=12, help="seeded replications for sections 2 and 5 (default 12: at 6 the 2021 regrowth of migrants is not told apart from zero)")
+    parser.add_argument("--replications", type=int, default=20, help="seeded replications for sections 2 and 5 (default 20: at 12 the 2021 regrowth of migrants was not told apart from zero once ventures made incomes noisier)")
     parser.add_argument("--n-people", type=int, default=5000, help="county size for sections 2 and 5 (default 5000)")
     parser.add_argument("--seeds", type=int, default=6, help="seeds of the phase diagram's mean-field map (default 6)")
     parser.add_argument("--trajectories", type=int, default=6, help="Morris trajectories when no sensitivity run is found (default 6)")

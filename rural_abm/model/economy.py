@@ -1,9 +1,10 @@
 """Markets and incomes: urban jobs and wages, farm income, local demand and public services.
 
-All money is RMB per year at constant 2020 prices. Four real growth indices
-(1 in the start year) move the economy: the migrant (urban) wage, the local
-(rural non-farm) wage and value added, farm income per mu (productivity and
-prices) and urban income per capita (see :func:`growth_indices`).
+All money is RMB per year at constant 2020 prices. Real growth indices (1 in
+the start year) move the economy: the migrant (urban) wage, which local wages
+and ventures' value added and capital follow, farmers' casual income, farm
+income per mu (productivity and prices) and urban income per capita (see
+:func:`growth_indices`).
 """
 
 from __future__ import annotations

@@ -104,8 +104,8 @@ def fund_starts(m, cand: np.ndarray, u_queue: np.ndarray) -> np.ndarray:
 def plan_ventures(m, persons: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
     """Sector and planned start-up capital (RMB) of a venture for each of ``persons``.
 
-    Capital = ``venture_capital`` x the local growth index (ventures grow
-    with the local economy, as their value added per job does) x the
+    Capital = ``venture_capital`` x the local-wage index (the migrant wage's
+    index g_t: ventures grow as their value added per job and wages do) x the
     sector's factor (``SECTOR_CAPITAL``) x skill **
     ``venture_capital_skill_elasticity`` x a lognormal draw of median 1 and
     log-sd ``venture_capital_sd`` (firm sizes are about lognormal; abler
