@@ -57,13 +57,14 @@ def shock_tipping_point(runs, spread: float = 0.2) -> float | None:
     return float((after[~high].max() + after[high].min()) / 2)
 
 
-def shock_runs(shocks, seeds, years=50):
-    """(hollowing right after the shock, hollowing at the end) for each shock size and seed."""
+def shock_runs(shocks, seeds, years=50, **params):
+    """(hollowing right after the shock, hollowing at the end) for each shock size and seed; ``params`` are laid
+    over the village's settings."""
     rows = []
     for share in shocks:
         for seed in seeds:
             m = RuralModel(rng=seed, initial_away_share=0.3, n_years=years, outflow_shock_year=2020,
-                           outflow_shock_share=share, **VILLAGE)
+                           outflow_shock_share=share, **{**VILLAGE, **params})
             m.run_model()
             h = m.county_frame()["hollowing_index"]
             rows.append((share, seed, h.loc[2020], h.iloc[-5:].mean()))

@@ -31,8 +31,7 @@ NO_PROTECTION = dict(pension_minimum=0.0, pension_top_up=0.0, dibao_standard=0.0
 #: units, where the county now has about -1.1 with the lower urban wage it fits) and with the few ventures of the
 #: earlier county (one size of venture that few can fund, 1 per 1,000 registered at the start, start rate 0.01,
 #: EARLIER_VENTURES): its low-outflow and hollow states both exist there. With the county's own ventures the
-#: ventures' jobs pull a hollowed village back (shocked to 0.83 away in 2020, it was back at 0.18-0.26 by 2064,
-#: 3 seeds of tests/test_equilibria.py's village) and the one-year map is almost flat (docs/validation.md, section 4).
+#: ventures' jobs pull a hollowed village back and the one-year map is almost flat (docs/validation.md, section 4).
 EARLIER_VENTURES = dict(venture_finance=False, initial_ventures_per_1000=1.0, venture_start_rate=0.01, jobs_per_venture=6.8)
 STATIONARY_VILLAGE = dict(n_villages=1, demography=False, urban_wage_growth=0.0, casual_income_growth=0.0,
                           farm_income_growth=0.0, urban_jobs_ratio=4.0, local_casual_income=9000.0,
