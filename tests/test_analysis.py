@@ -93,9 +93,10 @@ def test_timeseries_has_means_and_bands_for_every_year(results):
 def test_transfers_have_a_real_effect_and_paired_ci_is_2x_narrower(results):
     """Common random numbers: the paired CI of a real effect (transfers lower the poverty headcount) is at least
     2x narrower than Welch's (2.5x measured: 0.0089 against 0.0224; it was over 3x on mean income before the
-    default county had ventures at the national density, whose paired runs part ways). Read on poverty, not on mean income: a 2,000-person county has some 18 ventures,
-    whose jobs and profits move its mean income by hundreds of RMB between paired runs (the transfers' income
-    effect, +136 RMB per resident in 2022, had a standard error of 258 over 10 seeds)."""
+    default county had ventures at the national density, whose paired runs part ways). Read on poverty, not on
+    mean income: a 2,000-person county has some 18 ventures, whose jobs and profits move its mean income by
+    hundreds of RMB between paired runs (the transfers' income effect, +136 RMB per resident in 2022, had a
+    standard error of 258 over 10 seeds)."""
     row = results.effects("poverty_headcount_ratio").set_index("variant").loc["transfers"]
     assert row["effect_ci_high"] < 0, "transfers lower the poverty headcount (a real effect)"
     paired = row["effect_ci_high"] - row["effect_ci_low"]
