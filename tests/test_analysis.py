@@ -210,7 +210,7 @@ def test_report_opens_with_findings_in_natural_units(results):
     for text in (page, md):
         assert text.index("Findings") < text.index("Settings") < text.index("Full table") < text.index("Appendix")
         assert not re.search(r"\d\.\d+e[+-]\d", text), "no e-notation"
-        assert re.search(r"income_per_capita_mean.*?[+−][\d,]+ RMB \(95% CI", text, re.S)
+        assert re.search(r"income_per_capita_mean.*?[+−][\d,.]+ RMB[ (;]+95% CI", text, re.S)  # clear or not, in RMB with its CI
         assert " pp" in text and "extra cost" in text
         assert "0 until 2017, then 1,500" in text, "schedules in words, not JSON"
         assert '{"step"' not in text and "Warning" not in text

@@ -111,7 +111,7 @@ def dibao(m, income: np.ndarray, residents: np.ndarray, monitored: np.ndarray, a
     linked = (hh.registered_poor | monitored) & ~able
     exclusion = p["dibao_exclusion_error"] * np.where(linked, 1.0 - lv["dibao_file_linkage"], 1.0)
     u = m.streams.get("policy", m.year, 2).random(hh.n)
-    paid = (eligible & (u >= exclusion)) | (near & (u < p["dibao_inclusion_error"]))
+    paid = (eligible & (u >= exclusion)) | (near & (u < lv["dibao_inclusion_error"]))
     benefit = np.where(paid, np.maximum(standard - income, p["dibao_min_benefit"] * residents), 0.0)
     m.protection["dibao_recipients"] = int(residents[paid].sum())
     m.protection["dibao_households"] = int(np.count_nonzero(paid))
