@@ -15,6 +15,7 @@ from rural_abm import RuralModel
 from rural_abm.app.lesson import PRESETS, Lesson
 from rural_abm.app.page import MAP_SEEDS, MAP_SHARES, MAP_VILLAGE
 from rural_abm.mean_field import mean_field_map, tipping_point
+from rural_abm.model.parameters import defaults
 
 
 def run(lesson: Lesson, **params):
@@ -24,11 +25,24 @@ def run(lesson: Lesson, **params):
     return m.county_frame(), m.village_frame()
 
 
+def page_map(lesson: Lesson, year: int, **params):
+    """(x, F(x)) of the page's mean-field map for the levers of ``year`` (``params`` override the theory village's)."""
+    return mean_field_map(MAP_SHARES, MAP_SEEDS, **MAP_VILLAGE, **lesson.behaviour_in(year), **params)
+
+
 def tip(lesson: Lesson, year: int) -> str:
     """The page's tipping point for the levers of ``year`` ('none' if the map has none)."""
-    x, fx = mean_field_map(MAP_SHARES, MAP_SEEDS, **MAP_VILLAGE, **lesson.behaviour_in(year))
-    t = tipping_point(x, fx)
+    t = tipping_point(*page_map(lesson, year))
     return "none" if t is None else f"{t:.2f}"
+
+
+def county_cost_map(lesson: Lesson, year: int) -> str:
+    """The same map at the county's own cost of leaving: its tipping point and its least F(x) - x."""
+    cost = defaults()["migration_cost"]
+    x, fx = page_map(lesson, year, migration_cost=cost)
+    t = tipping_point(x, fx)
+    return f"at the county's cost of leaving {cost}: tipping point {'none' if t is None else f'{t:.2f}'}, " \
+           f"least F(x) - x {min(fx - x):+.3f}"
 
 
 def by_village(villages, column: str, years) -> str:
@@ -46,9 +60,10 @@ def main() -> None:
     print("1. vicious circle, hollowing A-E:", by_village(villages, "hollowing_index", (2015, 2019, 2020, 2025, 2029, 2030, 2044)),
           "| away A-E:", by_village(villages, "away", (2019, 2020)), "| resident A-E:", by_village(villages, "resident", (2019, 2020)),
           "| tipping point", tip(circle, 2030))
-    print("   ventures A-E:", by_village(villages, "enterprises_active", (2025,)),
+    print("   ventures A-E:", by_village(villages, "enterprises_active", (2020, 2022, 2024, 2025, 2026, 2028, 2030)),
           "| clinics open:", by_village(villages, "clinic_open", (2030,)),
           "| income per resident A:", by_village(villages.xs(0, level=1, drop_level=False), "income_per_capita_mean", (2019, 2020)))
+    print("   map", county_cost_map(circle, 2030))
     _, villages = run(Lesson())
     print("   without the shock, hollowing A-E:", by_village(villages, "hollowing_index", (2025, 2030, 2044)),
           "| ventures A-E:", by_village(villages, "enterprises_active", (2025,)))
@@ -77,6 +92,7 @@ def main() -> None:
         _, supported = run(replace(transition, seed=seed))
         _, none = run(replace(Lesson(), seed=seed))
         print(f"   seed {seed}: vicious circle, hollowing A-E:", by_village(shocked, "hollowing_index", (2019, 2030)),
+              "| without the shock:", by_village(none, "hollowing_index", (2030,)),
               "| five-year transition:", by_village(supported, "hollowing_index", (2044,)),
               "| no policy:", by_village(none, "hollowing_index", (2044,)))
 
