@@ -171,7 +171,7 @@ def out_of_sample(county: pd.DataFrame) -> list[Case]:
         out.append(Case(f"rural dibao recipients per resident, {year}", share, per_rep(lambda d, y=year: d.loc[y, "dibao_recipients"] / d.loc[y, "resident"]),
                         "MCA statistical bulletins over NBS rural residents (approximate)",
                         "national; a poor county has more eligible households, so should lie above, but not far; not fitted, "
-                        "but the county's standard and the cleaning of the rolls were set by judgement with this path in view"))  # fmt: skip
+                        "but the cleaning of the rolls (dibao_inclusion_error) was set by judgement with this path in view"))  # fmt: skip
     # the fall in 2020 (2.7%) set the shock's size (urban_job_loss_shock), so only the year after is out of sample
     out_migrants = TARGETS["migrant_workers_2019_2021"]["figures"]["out_migrant_millions"]
     out.append(Case("migrant workers 2021 relative to 2020", out_migrants[2021] / out_migrants[2020],
@@ -432,7 +432,7 @@ def page(fit: dict, cases, ht, pdg, county_map, facts, sens_table, sens_note, ar
         f"- County: the fit meets {_names(res_c.table, True)}; it misses {_names(res_c.table, False)}. The urban-rural "
         "income ratio is fitted as its path relative to 2015 (the national ratio fell from 2.73 to 2.34); its level "
         "is not a target, because the default county is a poor one, poorer than the national average (section 2 "
-        "shows the level against the national figure).",
+        "shows the level against the national figure); docs/odd.md 7.22.4 discusses its path.",
         f"- Huichuan: with the package the fitted county meets {_names(res_h.table, True)} and misses "
         f"{_names(res_h.table, False)}. The county without the package reaches "
         f"{_names(res_h.table[res_h.table['contrast_pass']], True, 'contrast_pass') if res_h.table['contrast_pass'].any() else 'none of the figures'}"

@@ -67,8 +67,8 @@ def test_dibao_lowers_poverty_and_its_targeting_errors_are_parameters():
 def test_cleaning_the_dibao_rolls_removes_most_ineligible_recipients():
     """Guards the falling inclusion error (the rolls cleaned 2015-2020): in 2015 most recipient households are
     not eligible, as Golan, Sicular & Umapathi (2017) found, and in 2021-2024 few are; with the error held at its
-    2015 level about three times as many stay. Measured (3,000 persons, 5 seeds): 2015 0.49-0.67 ineligible
-    (mean 0.61); 2021-2024 0.05-0.08 cleaned, 0.26-0.34 held."""
+    2015 level about four times as many stay. Measured (3,000 persons, 5 seeds): 2015 0.50-0.59 ineligible
+    (mean 0.57); 2021-2024 0.05-0.08 cleaned, 0.27-0.33 held."""
     def ineligible_share(first, last):
         return lambda df: float(df.loc[first:last, "dibao_ineligible_paid"].sum() / df.loc[first:last, "dibao_households"].sum())
 
@@ -246,18 +246,17 @@ def test_ventures_have_small_firm_margins_and_follow_outside_markets():
 
 # ------------------------------------------------------------------ a growing economy
 def test_default_county_grows_like_the_national_series():
-    """Guards the growth indices: real rural income grows 3-9% a year in 2015-2024 (NBS: 6.4%) and the urban-rural ratio
+    """Guards the growth indices: real rural income grows 3-9% a year in 2015-2024 (NBS: 6.4%; a 3,000-person
+    county's few ventures make it noisy) and the urban-rural ratio
     falls from 2015 to 2019 (NBS: 2.73 to 2.56 by 2020); without the growth of farm and casual income it grows less."""
-    BIG = dict(n_people=5000, n_years=15)  # noqa: N806
     growth = lambda df: (df.loc[2024, "income_per_capita_mean"] / df.loc[2015, "income_per_capita_mean"]) ** (1 / 9) - 1  # noqa: E731
-    # 5,000 persons and 8 seeds: at 3,000 the few ventures' incomes reversed one pair of 8
-    still, moving = paired(growth, {"casual_income_growth": 0.0, "farm_income_growth": 0.0}, {}, base=BIG, seeds=range(8))
-    assert np.all((moving > 0.03) & (moving < 0.09)), moving  # measured 5.3-7.1%
-    # measured: 0.2-2.6 points a year faster, 1.6 on average (remittances, ventures and local wages grow without them)
+    still, moving = paired(growth, {"casual_income_growth": 0.0, "farm_income_growth": 0.0}, {})
+    assert np.all((moving > 0.03) & (moving < 0.09)), moving  # 5.7-8.1% in a 3,000-person county (ventures add noise)
+    # measured: 0.4-3.1 points a year faster, 1.8 on average (remittances, ventures and local wages grow without them)
     assert np.all(moving > still) and (moving - still).mean() > 0.01, (still, moving)
-    # the ratio jumps with a county's few ventures' incomes: read on the same 5,000 persons and 8 seeds (measured:
-    # falls 0.11 on average, in 7 of 8; NBS 2015-2019: 0.09)
-    ratio = replicate(lambda df: df.loc[2019, "urban_rural_income_ratio"] - df.loc[2015, "urban_rural_income_ratio"], seeds=range(8), **BIG)
+    # the ratio of a 3,000-person county jumps with its few ventures' incomes: read over 8 seeds (measured: falls
+    # 0.14 on average, in 7 of 8)
+    ratio = replicate(lambda df: df.loc[2019, "urban_rural_income_ratio"] - df.loc[2015, "urban_rural_income_ratio"], seeds=range(8), **SMALL)
     assert ratio.mean() < -0.05 and (ratio < 0).mean() >= 0.75, ratio
 
 
