@@ -342,8 +342,8 @@ def status_text(res_c, res_h, prov: pd.DataFrame) -> str:
 
 def fit_origin(res) -> str:
     if res.status == "read back":
-        return (f"{res.evaluations} points evaluated; read back from `{res.out}`, where `rural-abm calibrate` ran to its end "
-                "(this script runs the calibration only where no finished one is found).")  # fmt: skip
+        return (f"{res.evaluations} points evaluated; read back from `{res.out}`, where `rural-abm calibrate` left its fit table "
+                "(the line below says how its search ended; this script runs the calibration only where none is found).")  # fmt: skip
     return (f"{res.evaluations} points evaluated in all (this run: {res.runs_computed} new model runs; the rest read back "
             f"from `{res.out}`, where earlier runs of this script left them).")  # fmt: skip
 
