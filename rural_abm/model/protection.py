@@ -27,8 +27,9 @@ its own fiscal head (RMB per year, 2020 prices):
   home only at (1 - ``dibao_file_linkage``) of it: the dibao is the safety
   net of the poverty file and, after 2020, of monitoring for those who cannot
   be helped by work; households that can work get jobs and industry support
-  instead) and a share ``dibao_inclusion_error`` of near-poor
-  households is paid although not eligible. The targeting draw is made anew
+  instead) and a share ``dibao_inclusion_error`` (a schedule, falling as the
+  rolls are cleaned over 2015-2020) of near-poor households is paid although
+  not eligible. The targeting draw is made anew
   each year (annual review).
 
 Every function takes the model and per-household arrays and returns
