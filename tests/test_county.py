@@ -67,8 +67,8 @@ def test_dibao_lowers_poverty_and_its_targeting_errors_are_parameters():
 def test_cleaning_the_dibao_rolls_removes_most_ineligible_recipients():
     """Guards the falling inclusion error (the rolls cleaned 2015-2020): in 2015 most recipient households are
     not eligible, as Golan, Sicular & Umapathi (2017) found, and in 2021-2024 few are; with the error held at its
-    2015 level about four times as many stay. Measured (3,000 persons, 5 seeds): 2015 0.50-0.59 ineligible
-    (mean 0.57); 2021-2024 0.05-0.08 cleaned, 0.27-0.33 held."""
+    2015 level about five times as many stay. Measured (3,000 persons, 5 seeds, with the asset test): 2015
+    0.52-0.61 ineligible (mean 0.56); 2021-2024 0.03-0.06 cleaned, 0.17-0.21 held."""
     def ineligible_share(first, last):
         return lambda df: float(df.loc[first:last, "dibao_ineligible_paid"].sum() / df.loc[first:last, "dibao_households"].sum())
 
@@ -76,6 +76,19 @@ def test_cleaning_the_dibao_rolls_removes_most_ineligible_recipients():
     assert start.mean() > 0.5, start
     held, cleaned = paired(ineligible_share(2021, 2024), {"dibao_inclusion_error": 0.3}, {})
     assert np.all(cleaned < 0.12) and np.all(held > 2 * cleaned), (held, cleaned)
+
+
+def test_the_asset_test_keeps_households_with_savings_off_the_dibao():
+    """Guards the dibao's asset test (dibao_asset_limit): households whose savings exceed 24 months of the
+    standard per resident member are not paid (unless linked: file or monitored households with no one able to
+    work at home, while the linking is in force), so fewer residents get dibao than under an income test alone.
+    Measured (3,000 persons, seeds 0-4): dibao recipients per resident 2015-2024 at 0.74-0.83 of the income
+    test's (2015-2020 alone 0.72-0.79)."""
+    def share(df):
+        return float((df.loc[2015:2024, "dibao_recipients"] / df.loc[2015:2024, "resident"]).mean())
+
+    income_only, asset_tested = paired(share, {"dibao_asset_limit": 1e6}, {})
+    assert np.all(asset_tested < 0.88 * income_only), (income_only, asset_tested)
 
 
 def test_campaign_takes_poverty_to_about_zero_at_the_end_of_2020():
@@ -88,10 +101,10 @@ def test_campaign_takes_poverty_to_about_zero_at_the_end_of_2020():
     path = replicate(lambda df: df.loc[2015:2020, "poverty_headcount_ratio"].to_numpy(), seeds=SEEDS, **SMALL)
     assert np.all(path[:, 0] > 0.07), path  # 2015: a poor county, several times the national 5.7%
     assert np.all(np.diff(path.mean(axis=0)) < 0), path.mean(axis=0)  # falls every year
-    # about zero at the end of 2020, its mean read over 10 seeds (measured 0.28%; over seeds 0-4 alone 0.33%, one
-    # household at seed 0 making the difference)
+    # about zero at the end of 2020, its mean read over 10 seeds: measured 0.32% (0.28% without the dibao's asset
+    # test, which leaves households with savings but little income unpaid)
     end = replicate(lambda df: df.loc[2020, "poverty_headcount_ratio"], seeds=range(10), **SMALL)
-    assert end.mean() < 0.003 and np.all(end < 0.01), end
+    assert end.mean() < 0.004 and np.all(end < 0.01), end
     off = replicate(lambda df: df.loc[2019:2020, "poverty_headcount_ratio"].to_numpy(), seeds=SEEDS, **SMALL, poverty_registration=0.0)
     assert np.all(off[:, 0] > 0.05) and np.all(off[:, 1] > 0.005), off
 
@@ -116,7 +129,11 @@ def test_campaign_support_reaches_file_households_and_ends_by_schedule():
     assert df.loc[2019, "registered_poor_households"] > 0 and df.loc[2019, "welfare_posts"] > 0
     assert df.loc[2016:2024, "fiscal_poverty_campaign"].gt(0).all()
     assert df.loc[2025:, "fiscal_poverty_campaign"].eq(0).all() and df.loc[2025:, "welfare_posts"].eq(0).all()
-    assert df.loc[2020, "registered_poor_below_line"] == 0
+    # at the end of 2020 the file is all but out of poverty: measured 0-4 of 230-280 file households under the line
+    # (3,000 persons, seeds 0-9; 0-3 without the dibao's asset test), against 14-30 in 2019; nationally none
+    left = replicate(lambda df: df.loc[2020, "registered_poor_below_line"] / df.loc[2020, "registered_poor_households"],
+                     seeds=range(10), n_people=3000, n_years=6)
+    assert np.all(left < 0.02) and left.mean() < 0.01, left
 
 
 def test_transfers_paid_at_home_keep_people_home():
@@ -239,12 +256,19 @@ def test_life_events_spend_savings():
 
 def test_ventures_have_small_firm_margins_and_follow_outside_markets():
     """Guards venture sizing: median profit is a few percent of revenue, and outside-market sales fall in the
-    2020 shock (without the shock, 2020 profits are higher in every pair)."""
+    2020 shock. Read on the ventures running before 2020 in both runs of a pair (the runs are the same until
+    then): in 2020 their mean profit is lower with the shock in every pair (measured 8-14% lower, 3,000 persons,
+    seeds 0-7), and so is most of theirs one by one (0.90-1.00). The median over all active ventures, read
+    before, also counts the ventures started in 2020, which differ between the runs, and flipped in one pair."""
     base = dict(n_people=3000, n_years=8, venture_start_rate=0.1, initial_ventures_per_1000=5.0)
     margin = replicate(lambda df: float(df["venture_profit_margin_median"].median()), seeds=SEEDS, **base)
     assert np.all((margin > -0.05) & (margin < 0.15)) and 0.0 < margin.mean() < 0.1, margin
-    shock, calm = paired(lambda df: float(df.loc[2020, "venture_profit_median"]), {}, {"urban_job_loss_shock": 0.0}, base=base)
-    assert np.all(calm > shock), (shock, calm)
+    for seed in SEEDS:
+        shock, calm = (run(seed, **{**base, "n_years": 6}, **off).ventures for off in ({}, {"urban_job_loss_shock": 0.0}))
+        n = min(shock.n, calm.n)
+        incumbents = np.flatnonzero((shock.founded[:n] < 2020) & shock.active[:n] & calm.active[:n])
+        lower = shock.profit[incumbents] < calm.profit[incumbents]
+        assert shock.profit[incumbents].mean() < 0.95 * calm.profit[incumbents].mean() and lower.mean() > 0.8, seed
 
 
 # ------------------------------------------------------------------ a growing economy

@@ -21,16 +21,18 @@ its own fiscal head (RMB per year, 2020 prices):
   draw per household); monitored households are topped up to the poverty
   line after dibao and cost ``monitoring_cost`` each;
 * dibao: households whose income per resident member, before dibao, is
-  under the standard are topped up to it (at least ``dibao_min_benefit`` per
-  resident); a share ``dibao_exclusion_error`` of eligible households is
-  missed (file and monitored households with no member able to work at
-  home only at (1 - ``dibao_file_linkage``) of it: the dibao is the safety
-  net of the poverty file and, after 2020, of monitoring for those who cannot
-  be helped by work; households that can work get jobs and industry support
-  instead) and a share ``dibao_inclusion_error`` (a schedule, falling as the
-  rolls are cleaned over 2015-2020) of near-poor households is paid although
-  not eligible. The targeting draw is made anew
-  each year (annual review).
+  under the standard and whose savings (the household's and its resident
+  members') are at most ``dibao_asset_limit`` months of it are topped up to
+  it (at least ``dibao_min_benefit`` per resident); a share
+  ``dibao_exclusion_error`` of eligible households is missed (file and
+  monitored households with no member able to work at home only at
+  (1 - ``dibao_file_linkage``) of it, and with no asset test while the
+  linking is in force: the dibao is the safety net of the poverty file and,
+  after 2020, of monitoring for those who cannot be helped by work;
+  households that can work get jobs and industry support instead) and a
+  share ``dibao_inclusion_error`` (a schedule, falling as the rolls are
+  cleaned over 2015-2020) of near-poor households is paid although not
+  eligible. The targeting draw is made anew each year (annual review).
 
 Every function takes the model and per-household arrays and returns
 per-household RMB a year; nothing depends on the order of households.
@@ -101,15 +103,24 @@ def monitored(m, income: np.ndarray, residents: np.ndarray) -> np.ndarray:
 def dibao(m, income: np.ndarray, residents: np.ndarray, monitored: np.ndarray, able: np.ndarray) -> np.ndarray:
     """Dibao top-up of each household (RMB/year) given its ``income`` before dibao (RMB/year).
 
+    The means test counts income and savings: a household whose savings (its own and its resident
+    members') exceed ``dibao_asset_limit`` months of the standard per resident member is neither eligible
+    nor paid in error, unless linked while the linking is in force (``dibao_file_linkage`` > 0).
+
     ``monitored`` households, like those in the poverty file, are linked to the dibao review when no
     member is ``able`` to work at home (:func:`able_at_home`).
     """
-    p, hh, lv = m.p, m.households, m.levers
+    p, hh, per, lv = m.p, m.households, m.persons, m.levers
     standard = lv["dibao_standard"] * residents
     home = residents > 0
+    linked = (hh.registered_poor | monitored) & ~able
+    resident = per.alive & (per.status != Status.AWAY)
+    savings = np.maximum(hh.savings, 0.0) + np.bincount(
+        per.household[resident], np.maximum(per.savings[resident], 0.0), minlength=hh.n)
+    guaranteed = linked if lv["dibao_file_linkage"] > 0 else np.zeros(hh.n, bool)  # the file's 兜底 skips the asset test
+    home &= guaranteed | (savings <= p["dibao_asset_limit"] / 12.0 * standard)
     eligible = home & (income < standard)
     near = home & ~eligible & (income < p["dibao_near_poor_band"] * standard)
-    linked = (hh.registered_poor | monitored) & ~able
     exclusion = p["dibao_exclusion_error"] * np.where(linked, 1.0 - lv["dibao_file_linkage"], 1.0)
     u = m.streams.get("policy", m.year, 2).random(hh.n)
     paid = (eligible & (u >= exclusion)) | (near & (u < lv["dibao_inclusion_error"]))
