@@ -171,7 +171,8 @@ def out_of_sample(county: pd.DataFrame) -> list[Case]:
         out.append(Case(f"rural dibao recipients per resident, {year}", share, per_rep(lambda d, y=year: d.loc[y, "dibao_recipients"] / d.loc[y, "resident"]),
                         "MCA statistical bulletins over NBS rural residents (approximate)",
                         "national; a poor county has more eligible households, so should lie above, but not far; not fitted, "
-                        "but the cleaning of the rolls (dibao_inclusion_error) was set by judgement with this path in view"))  # fmt: skip
+                        "but the cleaning of the rolls (dibao_inclusion_error) was set by judgement with this path in view; "
+                        "the asset test's level (dibao_asset_limit) follows provincial rules, not this path"))  # fmt: skip
     # the fall in 2020 (2.7%) set the shock's size (urban_job_loss_shock), so only the year after is out of sample
     out_migrants = TARGETS["migrant_workers_2019_2021"]["figures"]["out_migrant_millions"]
     out.append(Case("migrant workers 2021 relative to 2020", out_migrants[2021] / out_migrants[2020],
