@@ -91,6 +91,31 @@ def test_the_asset_test_keeps_households_with_savings_off_the_dibao():
     assert np.all(asset_tested < 0.88 * income_only), (income_only, asset_tested)
 
 
+def test_the_asset_test_pays_exactly_the_households_under_the_limit():
+    """Guards the asset test's rule itself: with no targeting errors and no income, every household with
+    residents is paid if and only if its savings (its own and its resident members') are at most the limit,
+    unless it is linked (no one able to work at home, in the file) while the linking is in force."""
+    from rural_abm.model import protection
+
+    m = RuralModel(rng=3, n_people=2000, dibao_exclusion_error=0.0, dibao_inclusion_error=0.0)
+    for _ in range(4):  # to 2018: savings have grown, the file is open and the linking in force
+        m.step()
+    hh, per = m.households, m.persons
+    resident = per.alive & (per.status != Status.AWAY)
+    residents = np.bincount(per.household[resident], minlength=hh.n)
+    savings = np.maximum(hh.savings, 0.0) + np.bincount(
+        per.household[resident], np.maximum(per.savings[resident], 0.0), minlength=hh.n)
+    limit = m.p["dibao_asset_limit"] / 12.0 * m.levers["dibao_standard"] * residents
+    none = np.zeros(hh.n, bool)
+    for able in (np.ones(hh.n, bool), none):
+        paid = protection.dibao(m, np.zeros(hh.n), residents, none, able) > 0
+        linked = hh.registered_poor & ~able
+        home = residents > 0
+        assert 0 < np.count_nonzero(home & (savings > limit) & ~linked) and np.count_nonzero(home & (savings <= limit)) > 0
+        assert np.array_equal(paid, home & ((savings <= limit) | linked))
+    assert np.count_nonzero(hh.registered_poor & (savings > limit)) > 0  # the exemption is exercised
+
+
 def test_campaign_takes_poverty_to_about_zero_at_the_end_of_2020():
     """Guards the poverty campaign (file, support, dibao linkage): the headcount falls from a poor-county level
     in 2015 to about zero in 2020, like the national series; with the file closed it does not (in 2020 the

@@ -38,6 +38,7 @@ params = st.fixed_dictionaries(
         "dibao_standard": st.sampled_from([0.0, 5962.0, 12000.0]),
         "dibao_exclusion_error": st.floats(0, 1),
         "dibao_inclusion_error": st.floats(0, 1),
+        "dibao_asset_limit": st.sampled_from([0.0, 24.0, 1e6]),
         "poverty_registration": st.sampled_from([0.0, 1.0]),
         "welfare_jobs": st.floats(0, 1),
         "industry_support": st.sampled_from([0.0, 1500.0]),
