@@ -112,15 +112,14 @@ def dibao(m, income: np.ndarray, residents: np.ndarray, monitored: np.ndarray, a
     """
     p, hh, per, lv = m.p, m.households, m.persons, m.levers
     standard = lv["dibao_standard"] * residents
-    home = residents > 0
     linked = (hh.registered_poor | monitored) & ~able
     resident = per.alive & (per.status != Status.AWAY)
     savings = np.maximum(hh.savings, 0.0) + np.bincount(
         per.household[resident], np.maximum(per.savings[resident], 0.0), minlength=hh.n)
-    guaranteed = linked if lv["dibao_file_linkage"] > 0 else np.zeros(hh.n, bool)  # the file's 兜底 skips the asset test
-    home &= guaranteed | (savings <= p["dibao_asset_limit"] / 12.0 * standard)
-    eligible = home & (income < standard)
-    near = home & ~eligible & (income < p["dibao_near_poor_band"] * standard)
+    guaranteed = linked & (lv["dibao_file_linkage"] > 0)  # the file's 兜底 skips the asset test
+    reviewed = (residents > 0) & (guaranteed | (savings <= p["dibao_asset_limit"] / 12.0 * standard))
+    eligible = reviewed & (income < standard)
+    near = reviewed & ~eligible & (income < p["dibao_near_poor_band"] * standard)
     exclusion = p["dibao_exclusion_error"] * np.where(linked, 1.0 - lv["dibao_file_linkage"], 1.0)
     u = m.streams.get("policy", m.year, 2).random(hh.n)
     paid = (eligible & (u >= exclusion)) | (near & (u < lv["dibao_inclusion_error"]))
