@@ -247,3 +247,16 @@ def test_no_return_wall_some_migrants_work_past_55_and_60(default_run):
     away = families.migrants(per)
     ages = per.age[away]
     assert np.count_nonzero((ages > 55) & (ages < 65)) > 10
+
+
+def test_residents_by_age_count_the_residents_and_the_county_ages(default_run):
+    """Guards the outputs residents_60_plus / residents_65_plus: in the last year they count the residents
+    of those ages, and the share of residents aged 60 or more rises over 30 years (ageing without
+    replacement: those who stay are older, the young leave or settle out)."""
+    df = default_run.county_frame()
+    per = default_run.persons
+    resident = per.alive & (per.status != Status.AWAY)
+    assert df["residents_60_plus"].iloc[-1] == np.count_nonzero(resident & (per.age >= 60))
+    assert df["residents_65_plus"].iloc[-1] == np.count_nonzero(resident & (per.age >= 65))
+    share = df["residents_60_plus"] / df["resident"]
+    assert share.iloc[-1] > share.iloc[0] + 0.05, share

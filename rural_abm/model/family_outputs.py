@@ -21,6 +21,8 @@ COUNTY_METRICS = {
     "couples_away": "married couples with both spouses working away",
     "migrants_50_plus": "migrants (working or seeking work away) aged 50 or more (persons)",
     "migrants_60_plus": "migrants aged 60 or more (persons)",
+    "residents_60_plus": "residents aged 60 or more (persons)",
+    "residents_65_plus": "residents aged 65 or more (persons)",
     "returned_passive_stock": "residents who came home passively (stock, persons)",
     "returned_voluntary_stock": "residents who came home by choice (stock, persons)",
 }
@@ -33,6 +35,7 @@ def compute(m, left_behind_child: np.ndarray) -> dict:
     migrant = migrants(per)
     age = per.age
     returned = alive & (per.status == Status.RETURNED)
+    resident = alive & (per.status != Status.AWAY)
     s = per.spouse
     both = migrant & (s >= 0) & migrant[np.maximum(s, 0)]
     stages = {f"left_behind_children_{k}": int(np.count_nonzero(left_behind_child & (age >= a) & (age < b)))
@@ -46,6 +49,8 @@ def compute(m, left_behind_child: np.ndarray) -> dict:
         "couples_away": int(np.count_nonzero(both)) // 2,
         "migrants_50_plus": int(np.count_nonzero(migrant & (age >= 50))),
         "migrants_60_plus": int(np.count_nonzero(migrant & (age >= 60))),
+        "residents_60_plus": int(np.count_nonzero(resident & (age >= 60))),
+        "residents_65_plus": int(np.count_nonzero(resident & (age >= 65))),
         "returned_passive_stock": int(np.count_nonzero(returned & (per.return_kind == ReturnKind.PASSIVE))),
         "returned_voluntary_stock": int(np.count_nonzero(returned & (per.return_kind == ReturnKind.VOLUNTARY))),
     }
