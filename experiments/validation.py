@@ -191,6 +191,11 @@ def out_of_sample(county: pd.DataFrame) -> list[Case]:
                         "NBS 7th population census, rural residents (approximate)",
                         "national; a labour-exporting county's residents are older (those away are young), so should lie "
                         "above, but not far (docs/odd.md 7.19)"))  # fmt: skip
+    land = TARGETS["land_circulation_2015"]["figures"]["share_of_household_contracted_land"]
+    out.append(Case("contracted land rented out, share, 2015", land, per_rep(lambda d: d.loc[2015, "land_rented_share"]),
+                    "Ministry of Agriculture, circulation of household contracted land (approximate)",
+                    "national; lower in the centre and west, but a labour-exporting county has much surplus land; the "
+                    "baseline has no land reform (land_reform 0: only the informal share of surplus land is let)"))  # fmt: skip
     # the fall in 2020 (2.7%) set the shock's size (urban_job_loss_shock), so only the year after is out of sample
     out_migrants = TARGETS["migrant_workers_2019_2021"]["figures"]["out_migrant_millions"]
     out.append(Case("migrant workers 2021 relative to 2020", out_migrants[2021] / out_migrants[2020],

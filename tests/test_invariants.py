@@ -109,6 +109,7 @@ def check_state(m: RuralModel, before_registered: int, land_total: float) -> Non
     assert np.allclose(hh.land, hh.farmed - hh.rented_in + hh.rented_out + m.idle_land)
     assert abs(hh.rented_out.sum() - hh.rented_in.sum() - ven.land.sum()) < tol  # farmers and ventures rent in
     assert np.all(ven.land[~ven.active] == 0) and np.all(ven.land <= m.p["venture_land_mu"] + 1e-9)
+    assert abs(c["land_rented_share"] * hh.land.sum() - c["land_rented"]) < tol and 0 <= c["land_rented_share"] <= 1
     # loans: disbursed = repaid + outstanding + written off
     assert c["loans_disbursed"] == np.float64(c["loans_disbursed"])
     assert abs(c["loans_disbursed"] - (c["loans_repaid"] + c["loans_outstanding"] + c["loans_written_off"])) < 1e-6 * max(1, c["loans_disbursed"])
