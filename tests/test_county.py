@@ -356,9 +356,10 @@ def test_land_reform_without_secure_tenure_lowers_voluntary_return():
     secure rights part of it is still let when a migrant would come home (rental_lock), so the expected farm
     income at home and the voluntary return rate fall; with secure rights they do not."""
     rate = lambda df: float(df["returned_voluntary"].sum() / df["away"].sum())  # noqa: E731
-    off, on = paired(rate, {}, {"land_reform": 1.0})
-    # measured: 3.9% lower on average, lower in all 5 seeds
-    assert on.mean() < 0.98 * off.mean() and (on < off).mean() >= 0.8, (off, on)
+    # over 20 seeds: the effect is a few per cent, and five seeds put it at the edge of any bound (0.94-1.02 of the
+    # rate without reform at seeds 0-4); measured 4.1% lower on average, lower in 17 of 20 seeds
+    off, on = paired(rate, {}, {"land_reform": 1.0}, seeds=range(20))
+    assert on.mean() < 0.98 * off.mean() and (on < off).mean() >= 0.7, (off, on)
     secure_off, secure_on = paired(rate, {"tenure_security": 1.0}, {"tenure_security": 1.0, "land_reform": 1.0})
     assert secure_on.mean() > 0.97 * secure_off.mean(), (secure_off, secure_on)
 
