@@ -374,14 +374,15 @@ def test_guarantee_replaces_collateral_for_microloans():
 def test_interest_subsidy_keeps_indebted_ventures_open():
     """Guards the interest-subsidy channel into closing: the state pays the interest, so indebted ventures make
     fewer losses and fail less often, which shows as fewer loans written off (only failed borrowers' loans are).
-    The effect is small, since interest is a small part of a venture's costs: about 2% fewer write-offs at 12%
-    interest over 20 paired seeds (standard error 0.7 points), lower in 17 of them; with the subsidy cut from
-    profit the two sides are equal."""
+    The effect is small, since interest is a small part of a venture's costs, so it is read at a high microcredit
+    rate, 20%: measured 5.6% fewer write-offs over 20 paired seeds (2.3 standard errors), lower in 17 of them. At
+    12% it was 1.9% fewer, lower in 14 of 20 (0.8 standard errors): too weak to tell from noise. With the subsidy
+    cut from profit the two sides are equal."""
     base = dict(SMALL, n_years=16, microloan_budget=5e6, venture_start_rate=0.05, microloan_eligibility="all",
-                microloan_interest_rate=0.12)
+                microloan_interest_rate=0.20)
     off, on = paired(lambda df: float(df["loans_written_off"].sum()), {"microloan_interest_subsidy": 0.0},
                      {"microloan_interest_subsidy": 1.0}, base=base, seeds=range(20))
-    assert on.mean() < 0.995 * off.mean() and (on < off).mean() >= 0.7, (off, on)
+    assert on.mean() < 0.98 * off.mean() and (on < off).mean() >= 0.7, (off, on)
 
 
 def test_park_places_raise_starts():
