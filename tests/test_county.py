@@ -8,6 +8,7 @@ it guards, and each was checked to fail with its mechanism cut.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from conftest import replicate, run
 from rural_abm import RuralModel
@@ -223,6 +224,21 @@ def test_schools_close_as_villages_shrink_unless_investment_holds_them():
     assert np.all(off < 20) and np.all(on > off), (off, on)
     never = replicate(lambda df: float(df["schools_open"].min()), seeds=SEEDS, **base, service_feedback=False)
     assert np.all(never == 10)
+
+
+@pytest.mark.parametrize("investment, kept", [(0.0, False), (100.0, False), (1500.0, True)])
+def test_investment_holds_off_consolidation_at_the_threshold(investment, kept):
+    """Guards the hold itself (the test above also passes through investment's pull on residents): a village
+    with a fifth fewer pupils and residents than its closure thresholds keeps its school and clinic when the
+    county invests enough per resident in public services (1,500 RMB divides the thresholds by 2.4), and loses
+    both without (100 RMB: by 1.2, too little); the clinic standard is off so that the clinic rule is seen."""
+    m = _model_after_a_year()
+    m.levers["clinic_standard"] = 0.0
+    residents, pupils = services.counts(m)
+    m.school_threshold[0], m.clinic_threshold[0] = pupils[0] / 0.8, residents[0] / 0.8
+    services.update(m, investment)
+    assert m.school_open[0] == kept and m.clinic_open[0] == kept, (m.school_open, m.clinic_open)
+    assert m.school_open[1:].all() and m.clinic_open[1:].all()
 
 
 def test_clinic_standard_keeps_every_village_clinic():
