@@ -84,6 +84,7 @@ def test_young_people_marry_and_form_couples():
         m.run_model()
         per = m.persons
         wed = np.flatnonzero((per.spouse[: len(spouse0)] >= 0) & (per.spouse[: len(spouse0)] != spouse0))
+        wed = wed[per.alive[wed] & per.alive[per.spouse[wed]]]  # a widow(er) may marry again: the dead keep their link
         assert np.all(per.village[per.spouse[wed]] == per.village[wed])
         assert np.all(per.household[per.spouse[wed]] == per.household[wed])
         return len(wed)
