@@ -197,6 +197,11 @@ def out_of_sample(county: pd.DataFrame) -> list[Case]:
                     "Ministry of Agriculture, circulation of household contracted land (approximate)",
                     "national; lower in the centre and west, but a labour-exporting county has much surplus land; the "
                     "baseline has no land reform (land_reform 0: only the informal share of surplus land is let)"))  # fmt: skip
+    transfer = TARGETS["rural_transfer_income_2015"]["derived"]["share"]
+    out.append(Case("transfer income, share of rural income, 2015", transfer, per_rep(lambda d: d.loc[2015, "transfer_income_share"]),
+                    "NBS rural income by source, net transfer income (approximate)",
+                    "national, net of transfers paid out; poor areas' share is larger, but the county's remittances "
+                    "(remittance_share, judgement) should not exceed it far"))  # fmt: skip
     # the fall in 2020 (2.7%) set the shock's size (urban_job_loss_shock), so only the year after is out of sample
     out_migrants = TARGETS["migrant_workers_2019_2021"]["figures"]["out_migrant_millions"]
     out.append(Case("migrant workers 2021 relative to 2020", out_migrants[2021] / out_migrants[2020],

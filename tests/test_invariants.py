@@ -118,6 +118,9 @@ def check_state(m: RuralModel, before_registered: int, land_total: float) -> Non
     inc = m.income
     total = sum(inc[k] for k in COMPONENTS if k != "health_costs") - inc["health_costs"]
     assert np.allclose(total, m.household_income)
+    counted = m.residents_per_household > 0
+    transfer = sum(inc[k][counted].sum() for k in ("remittances", "pension", "dibao", "transfers"))
+    assert abs(c["transfer_income_share"] * m.household_income[counted].sum() - transfer) < 1e-6 * max(1.0, transfer)
     assert np.all(inc["transfers"] >= 0) and np.all(inc["health_costs"] >= 0)
     # support only adds: market income plus pension and support is income, so the poor after support are
     # poor on market income too

@@ -14,6 +14,11 @@ from .families import migrants
 from .policies import FISCAL_HEADS
 
 #: County outputs: name -> unit and meaning. Flows are counts during the year.
+#: Income components that the NBS household survey counts as transfer income (转移性收入): what members working
+#: away send home, and pensions and social assistance from the state (the campaign's posts and industry support are
+#: earned, so not among them).
+TRANSFER_INCOME = ("remittances", "pension", "dibao", "transfers")
+
 COUNTY_METRICS = {
     "year": "calendar year",
     "registered": "persons alive and registered in the county",
@@ -57,6 +62,7 @@ COUNTY_METRICS = {
     "land_rented": "mu rented out",
     "land_idle": "mu of contracted land not farmed",
     "land_rented_share": "share of the households' contracted land rented out (land circulation)",
+    "transfer_income_share": "share of residents' household income that is transfer income: remittances, pension, dibao and cash transfers",
     "service_level": "public-service level, resident-weighted mean (1 = full scale)",
     "trained": "persons trained this year",
     "trained_last_year": "persons trained last year and still registered (the placement cohort)",
@@ -213,6 +219,7 @@ def compute(m) -> tuple[dict, dict]:
         "land_rented": float(rented_v.sum()),
         "land_idle": float(idle_v.sum()),
         "land_rented_share": float(rented_v.sum() / max(hh.land.sum(), 1e-9)),
+        "transfer_income_share": float(sum(inc[c][counted].sum() for c in TRANSFER_INCOME) / max(income[counted].sum(), 1e-9)),
         "service_level": float(np.average(m.service, weights=np.maximum(resident_v, 1e-9))),
         "trained": int(m.flows["trained"].sum()),
         "trained_last_year": len(trained_last_year),
