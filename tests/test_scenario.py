@@ -237,6 +237,14 @@ def test_cli_validate_exits_nonzero_without_traceback(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "KEY=VALUE" in proc.stderr
 
 
+def test_a_key_that_looks_like_an_internal_union_tag_is_reported_as_a_key():
+    """The schema tags its unions 'form:...' in pydantic's error paths and drops those tags from the paths it
+    reports; a user's own key of that shape (found by the fuzz test below: {'form:': None}) is still named."""
+    with pytest.raises(ScenarioError) as err:
+        load({"form:": None, "parameters": {"n_people": 100}})
+    assert "form:" in str(err.value) and "allowed" in str(err.value)
+
+
 # ------------------------------------------------------------------ fuzzing
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),

@@ -237,9 +237,14 @@ def key_path(loc) -> str:
 
 
 def _clean(loc) -> tuple:
-    """The key path of an error location: union tags dropped, and the '[key]' marker of a bad mapping key."""
+    """The key path of an error location: union tags dropped, and the '[key]' marker of a bad mapping key.
+
+    Tags are this module's own (TAG + a form name), never the first part of a path: a user's key that happens
+    to start with TAG stays in the path.
+    """
     loc = tuple(loc[:-1]) if len(loc) > 1 and loc[-1] == "[key]" else tuple(loc)
-    return tuple(p for p in loc if not (isinstance(p, str) and p.startswith(TAG)))
+    tags = {TAG + t for t in ("number", "list", "one", *FORMS)}
+    return tuple(p for i, p in enumerate(loc) if i == 0 or p not in tags)
 
 
 def _parameter_at(loc: tuple) -> tuple[str, int] | None:
