@@ -90,10 +90,12 @@ def test_timeseries_has_means_and_bands_for_every_year(results):
     assert row["p025"] == pytest.approx(np.quantile(raw, 0.025)) and row["p975"] == pytest.approx(np.quantile(raw, 0.975))
 
 
-def test_transfers_have_a_real_effect_and_paired_ci_is_2x_narrower(results):
+def test_transfers_have_a_real_effect_and_paired_ci_is_narrower(results):
     """Common random numbers: the paired CI of a real effect (transfers lower the poverty headcount) is at least
-    2x narrower than Welch's (2.5x measured: 0.0089 against 0.0224; it was over 3x on mean income before the
-    default county had ventures at the national density, whose paired runs part ways). Read on poverty, not on
+    1.5x narrower than Welch's (1.7x measured: 0.0116 against 0.0198; 2.5x before the running ventures' openings
+    were set at set-up, so that paired runs now part ways from the first year's hiring; it was over 3x on mean
+    income before the default county had ventures at the national density). Without common random numbers the
+    two widths are alike (ratio about 1). Read on poverty, not on
     mean income: a 2,000-person county has some 18 ventures, whose jobs and profits move its mean income by
     hundreds of RMB between paired runs (the transfers' income effect, +136 RMB per resident in 2022, had a
     standard error of 258 over 10 seeds)."""
@@ -101,7 +103,7 @@ def test_transfers_have_a_real_effect_and_paired_ci_is_2x_narrower(results):
     assert row["effect_ci_high"] < 0, "transfers lower the poverty headcount (a real effect)"
     paired = row["effect_ci_high"] - row["effect_ci_low"]
     unpaired = row["welch_ci_high"] - row["welch_ci_low"]
-    assert unpaired >= 2 * paired, (paired, unpaired)
+    assert unpaired >= 1.5 * paired, (paired, unpaired)
     assert row["extra_cost_cum"] > 0
 
 

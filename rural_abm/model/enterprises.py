@@ -166,15 +166,28 @@ def _found(m, founders: np.ndarray, loan: np.ndarray, sector: np.ndarray | None,
     m.on_new_ventures(idx)
 
 
+def set_targets(m) -> np.ndarray:
+    """Each active venture's wanted employment (persons) from its market's demand this year; returns that demand.
+
+    Local-market sectors sell at the village's demand index, the others outside,
+    where markets shrink in an urban shock year. Also run at set-up, so that the
+    first year's decisions see the running ventures' openings (section 7.7).
+    """
+    p, ven = m.p, m.ventures
+    act = np.flatnonzero(ven.active)
+    sector_local = np.asarray(SECTOR_LOCAL_MARKET)[ven.sector[act]]
+    outside = 1.0 - m.levers["urban_job_loss_shock"]  # outside markets shrink in an urban shock year
+    demand = (1.0 - sector_local) * outside + sector_local * m.demand[ven.village[act]]
+    ven.target_jobs[act] = np.rint(p["jobs_per_venture"] * ven.productivity[act] * demand).astype(np.int32)
+    return demand
+
+
 def operate(m) -> None:
     """Phase 6: ventures set their employment, hire, produce, repay loans, and some fail."""
     p, per, ven, lv = m.p, m.persons, m.ventures, m.levers
     _fit_park(m)
     act = np.flatnonzero(ven.active)
-    sector_local = np.asarray(SECTOR_LOCAL_MARKET)[ven.sector[act]]
-    outside = 1.0 - lv["urban_job_loss_shock"]  # outside markets shrink in an urban shock year
-    demand = (1.0 - sector_local) * outside + sector_local * m.demand[ven.village[act]]
-    ven.target_jobs[act] = np.rint(p["jobs_per_venture"] * ven.productivity[act] * demand).astype(np.int32)
+    demand = set_targets(m)
     _layoffs(m)
     _hire(m, 4)
 

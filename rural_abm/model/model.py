@@ -143,6 +143,7 @@ class RuralModel(mesa.Model):
         enterprises._found(self, founders, np.zeros(len(founders)), sector, capital)
         services.setup(self)
         self._update_villages()
+        enterprises.set_targets(self)  # the running ventures' openings, seen by the first year's decisions
         self.income = {c: np.zeros(n_hh) for c in accounting.COMPONENTS}
         self.support_per_resident = np.zeros(n_hh)
 
