@@ -36,6 +36,7 @@ SECTIONS = ("parameters", "policy")
 STRICT = ConfigDict(extra="forbid", strict=True)
 MISSING = object()  # a key that is not there (shown as "nothing (the key is missing)")
 TAG = "form:"  # prefix of union tags in error locations (dropped from key paths)
+TAGS = frozenset(TAG + t for t in ("number", "list", "one", *FORMS))  # every union tag this module makes
 YEARS = (1000.0, 3000.0)  # calendar years a schedule may name
 SCHEDULE_FORMS = "a number, {constant: x}, {step: {year, before, after}}, {ramp: {start, end, from, to}} or {piecewise: [[year, value], ...]}"
 NAME_RULE = "a non-empty string of at most 100 characters, no slash, backslash or control character, not '.' or '..'"
@@ -243,8 +244,7 @@ def _clean(loc) -> tuple:
     to start with TAG stays in the path.
     """
     loc = tuple(loc[:-1]) if len(loc) > 1 and loc[-1] == "[key]" else tuple(loc)
-    tags = {TAG + t for t in ("number", "list", "one", *FORMS)}
-    return tuple(p for i, p in enumerate(loc) if i == 0 or p not in tags)
+    return tuple(p for i, p in enumerate(loc) if i == 0 or p not in TAGS)
 
 
 def _parameter_at(loc: tuple) -> tuple[str, int] | None:
