@@ -11,8 +11,9 @@ hard return age:
   rises by ``age_pull_weight`` log-income units per 10 years of age above
   ``age_pull_onset``.
 
-The push is tabulated once per integer age, so the array engine and the
-per-agent baseline read the very same floating-point numbers.
+Both are tabulated once per integer age (``push_table``, ``pull_table``), so
+the array engine and the per-agent baseline read the very same floating-point
+numbers, and a year's lookup is one gather.
 """
 
 from __future__ import annotations
@@ -32,3 +33,8 @@ def push_table(p: dict) -> np.ndarray:
 def pull_home(p: dict, age) -> np.ndarray:
     """Home value (log-income units) added to a migrant's return choice by age."""
     return p["age_pull_weight"] * np.maximum(np.asarray(age, dtype=np.float64) - p["age_pull_onset"], 0.0) / 10.0
+
+
+def pull_table(p: dict) -> np.ndarray:
+    """:func:`pull_home` of each integer age 0..MAX_AGE (log-income units)."""
+    return pull_home(p, np.arange(MAX_AGE + 1))

@@ -237,8 +237,7 @@ def home_pulls(m) -> np.ndarray:
     per, p, hh = m.persons, m.p, m.households
     alive, hid, age = per.alive, per.household, per.age
     migrant = migrants(per)
-    pull = np.zeros(per.n)
-    pull[migrant] = ageing.pull_home(p, age[migrant])
+    pull = np.where(migrant, ageing.pull_table(p)[age], 0.0)
     sending = np.bincount(hid[migrant], minlength=hh.n) > 0
     household = -p["risk_spreading_weight"] * ~sending
     if p["family_pull"]:

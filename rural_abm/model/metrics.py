@@ -98,6 +98,11 @@ VILLAGE_METRICS = {
 }
 
 
+def _tally(groups: np.ndarray, codes: np.ndarray, n_groups: int, n_codes: int) -> np.ndarray:
+    """Count of elements per (group, code) as an (n_groups, n_codes) array: one ``np.bincount`` for many masks."""
+    return np.bincount(groups * n_codes + codes, minlength=n_groups * n_codes).reshape(n_groups, n_codes)
+
+
 def _weighted_quantiles(values, weights, q):
     order = np.argsort(values)
     v, w = values[order], weights[order]
@@ -125,22 +130,23 @@ def compute(m) -> tuple[dict, dict]:
     working = alive & (per.age >= p["working_age"]) & (per.age < p["elder_age"])
     vil = per.village
 
-    def by_village(mask, weights=None):
-        return np.bincount(vil[mask], weights=None if weights is None else weights[mask], minlength=V)
-
-    registered_v = by_village(alive)
-    resident_v = by_village(resident)
-    away_v = by_village(away)
-    returned_v = by_village(resident & (per.status == Status.RETURNED))
-    working_v = by_village(working)
-    hollow_v = np.divide(by_village(working & away), working_v, out=np.zeros(V), where=working_v > 0)
+    # one tally of living persons per village and per household, by state: 1 away, 2 working age, 4 returned
+    state = (away + 2 * working + 4 * (per.status == Status.RETURNED))[alive]
+    by_v = _tally(vil[alive], state, V, 8)
+    registered_v = by_v.sum(axis=1)
+    away_v = by_v[:, 1::2].sum(axis=1)
+    resident_v = registered_v - away_v
+    returned_v = by_v[:, 4:].sum(axis=1)  # returned persons live at home
+    working_v = by_v[:, [2, 3, 6, 7]].sum(axis=1)
+    working_away_v = by_v[:, 3] + by_v[:, 7]
+    hollow_v = np.divide(working_away_v, working_v, out=np.zeros(V), where=working_v > 0)
 
     hid = per.household
     H = hh.n
     res_hh = m.residents_per_household
-    work_home = np.bincount(hid[working & resident], minlength=H)
-    work_away = np.bincount(hid[working & away], minlength=H)
-    members = np.bincount(hid[alive], minlength=H)
+    by_h = _tally(hid[alive], state & 3, H, 4)
+    members = by_h.sum(axis=1)
+    work_home, work_away = by_h[:, 2], by_h[:, 3]
     split = work_away[hid] > 0
     elder = resident & (per.occupation == Occupation.ELDER)
     child = resident & (per.occupation == Occupation.CHILD)
@@ -188,7 +194,7 @@ def compute(m) -> tuple[dict, dict]:
         "returned_voluntary": int(m.flows["returned_voluntary"].sum()),
         "births": int(m.flows["births"].sum()),
         "deaths": int(m.flows["deaths"].sum()),
-        "hollowing_index": float((working & away).sum() / max(working.sum(), 1)),
+        "hollowing_index": float(working_away_v.sum() / max(working_v.sum(), 1)),
         "hollow_households": int(np.count_nonzero((members > 0) & (work_home == 0))),
         "left_behind_elders": int(np.count_nonzero(elder & split)),
         "left_behind_children": int(np.count_nonzero(child & split)),

@@ -91,7 +91,7 @@ def urban_experience(m) -> None:
     """Phase 6: a year of urban work adds to years away and (returnee human capital) to skill."""
     per, p = m.persons, m.p
     working = per.alive & (per.occupation == Occupation.URBAN_EMPLOYED)
-    per.years_away[working] += 1
+    np.add(per.years_away, working, out=per.years_away)  # in place, in the table's column
     if p["returnee_human_capital"]:
         learning = working & (per.years_away * p["skill_gain_per_year_away"] <= p["max_experience_gain"] + 1e-9)
         per.skill[learning] += p["skill_gain_per_year_away"]
