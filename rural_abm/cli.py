@@ -156,8 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .runtime import keep_heap
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    keep_heap()  # the command's own process: freed arrays stay on the heap (rural_abm/runtime.py)
     return args.func(args)
 
 

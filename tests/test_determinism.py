@@ -67,3 +67,26 @@ def test_decision_rules_are_simultaneous_and_order_free():
         assert np.array_equal(back[perm], decisions.return_probability(q, gap[perm], ties[perm] * 3, urban[perm], home[perm]))
         # scalar calls (as an agent-by-agent loop would make) give the same numbers
         assert np.isclose(float(decisions.migrate_probability(q, gap[7], age[7], ties[7], urban[7], home[7])), full[7])
+
+
+def test_heap_settings_change_no_result():
+    """rural_abm.runtime.keep_heap changes where NumPy's memory comes from, never a number.
+
+    A run in a process with glibc's defaults and one after ``keep_heap`` give the same
+    outputs: nothing reads memory it did not write (an ``np.empty`` read would differ here).
+    """
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hashlib; from rural_abm.runtime import keep_heap\n"
+        "took = keep_heap() if sys.argv[1] == 'kept' else None\n"
+        "from rural_abm import RuralModel\n"
+        "m = RuralModel(rng=5, n_people=3000, n_years=8); m.run_model()\n"
+        "frames = m.county_frame().to_csv() + m.village_frame().to_csv()\n"
+        "print(took, hashlib.sha256(frames.encode()).hexdigest())\n"
+    )
+    out = {h: subprocess.run([sys.executable, "-c", code, h], capture_output=True, text=True, check=True).stdout.split() for h in ("default", "kept")}
+    if sys.platform.startswith("linux"):
+        assert out["kept"][0] == "True"  # glibc took both thresholds
+    assert out["kept"][1] == out["default"][1]

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from rural_abm.model import RuralModel
+from rural_abm.runtime import keep_heap
 
 from . import store
 from .errors import ArgumentError, BatchError, BatchInterrupted, StoreError, check_count
@@ -80,7 +81,11 @@ def tidy_run(spec: RunSpec, county: pd.DataFrame, village: pd.DataFrame, kinds: 
 
 
 def execute(spec: RunSpec, kinds: dict) -> pd.DataFrame:
-    """Run one model to the end and return its tidy table (a pure function of ``spec``)."""
+    """Run one model to the end and return its tidy table (a pure function of ``spec``).
+
+    Sets the process's heap thresholds first (rural_abm/runtime.py): this runs in the worker processes.
+    """
+    keep_heap()
     # Person handles are not read by a batch; outputs do not depend on them (tests/test_api.py)
     model = RuralModel(rng=spec.seed_sequence, **{**spec.params, "person_handles": "on_demand"})
     model.run_model()

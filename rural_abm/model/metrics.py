@@ -12,6 +12,7 @@ from . import family_outputs, outputs
 from .codes import Occupation, ReturnKind, Status
 from .families import migrants
 from .policies import FISCAL_HEADS
+from .population import tally
 
 #: County outputs: name -> unit and meaning. Flows are counts during the year.
 #: Income components that the NBS household survey counts as transfer income (转移性收入): what members working
@@ -98,11 +99,6 @@ VILLAGE_METRICS = {
 }
 
 
-def _tally(groups: np.ndarray, codes: np.ndarray, n_groups: int, n_codes: int) -> np.ndarray:
-    """Count of elements per (group, code) as an (n_groups, n_codes) array: one ``np.bincount`` for many masks."""
-    return np.bincount(groups * n_codes + codes, minlength=n_groups * n_codes).reshape(n_groups, n_codes)
-
-
 def _weighted_quantiles(values, weights, q):
     order = np.argsort(values)
     v, w = values[order], weights[order]
@@ -132,7 +128,7 @@ def compute(m) -> tuple[dict, dict]:
 
     # one tally of living persons per village and per household, by state: 1 away, 2 working age, 4 returned
     state = (away + 2 * working + 4 * (per.status == Status.RETURNED))[alive]
-    by_v = _tally(vil[alive], state, V, 8)
+    by_v = tally(vil[alive], state, V, 8)
     registered_v = by_v.sum(axis=1)
     away_v = by_v[:, 1::2].sum(axis=1)
     resident_v = registered_v - away_v
@@ -144,7 +140,7 @@ def compute(m) -> tuple[dict, dict]:
     hid = per.household
     H = hh.n
     res_hh = m.residents_per_household
-    by_h = _tally(hid[alive], state & 3, H, 4)
+    by_h = tally(hid[alive], state & 3, H, 4)
     members = by_h.sum(axis=1)
     work_home, work_away = by_h[:, 2], by_h[:, 3]
     split = work_away[hid] > 0
@@ -163,7 +159,8 @@ def compute(m) -> tuple[dict, dict]:
     part = counted & ~exit_hh & ~pure
 
     def mean_pc(mask):
-        return float(income[mask].sum() / w[mask].sum()) if w[mask].sum() > 0 else np.nan
+        weight = w[mask].sum()
+        return float(income[mask].sum() / weight) if weight > 0 else np.nan
 
     median, gini = _weighted_quantiles(pc[counted], w[counted], 0.5) if counted.any() else (np.nan, np.nan)
     resident_income_v = np.bincount(hh.village, income * counted, minlength=V)

@@ -15,9 +15,9 @@ in two layers:
   ties as a symmetric CSR matrix, is built only when asked for (per-person
   tie lists, export).
 
-"Share of my ties who are away" is the count of living ties who are away over
-the count of living ties: one sparse product and four weighted edge counts.
-:meth:`SocialNetwork.to_networkx` exports the live network for drawing and analysis.
+"Share of my ties who are away" is ``tie_counts(away) / tie_counts(alive)``:
+one sparse product and two edge counts each. :meth:`SocialNetwork.to_networkx` exports the
+live network for drawing and analysis.
 """
 
 from __future__ import annotations
@@ -115,11 +115,6 @@ class SocialNetwork:
         position[entry] = np.arange(len(entry))
         self._mirror = position[(entry + n_edges) % (2 * n_edges)] if n_edges else entry
         self._base_kind = kind[entry % n_edges] if n_edges else np.empty(0, np.int8)
-        longest = int(np.diff(self.base.indptr).max(initial=0))
-        if (2 * longest + 1) * longest >= 2**24:
-            raise ValueError(f"a person has {longest} set-up ties; share_of_ties counts exactly only below 2896")
-        #: Power of two above every set-up row's length: share_of_ties packs two counts into one float32 sum.
-        self._pack = float(1 << longest.bit_length())
         self._extra_src = np.empty(0, np.int64)
         self._extra_dst = np.empty(0, np.int64)
         self._extra_kind = np.empty(0, np.int8)
@@ -166,11 +161,26 @@ class SocialNetwork:
         return self._extra_csr
 
     # ------------------------------------------------------------ queries
+    def tie_counts(self, mask: np.ndarray) -> np.ndarray:
+        """For each person (row of boolean ``mask``), the weight of its ties to persons in ``mask``.
+
+        The base layer is one single-vector CSR product (cheaper than a
+        multi-vector one at a million persons); the run-time layer counts, per
+        edge, an end in ``mask`` at the other end (``np.bincount``).
+        """
+        n = len(mask)
+        out = np.zeros(n, dtype=np.float64)
+        out[: self.n_base] = self.base @ mask[: self.n_base].astype(np.float32)
+        src, dst = self.extra_src, self.extra_dst
+        out += np.bincount(src[mask[dst]], minlength=n) + np.bincount(dst[mask[src]], minlength=n)
+        return out
+
     def count_tied_to(self, persons: np.ndarray, n: int) -> np.ndarray:
         """For each of ``n`` persons, the weight of its ties to ``persons`` (distinct indices; few).
 
-        Both layers are symmetric, so the base layer reads only the rows of
-        ``persons``; the run-time layer reads the edges with an end among ``persons``.
+        The same numbers as ``tie_counts`` of their indicator (both layers are
+        symmetric): the base layer reads only the rows of ``persons``; the
+        run-time layer reads the edges with an end among ``persons``.
         """
         out = np.zeros(n, dtype=np.float64)
         base = self.base
@@ -187,28 +197,8 @@ class SocialNetwork:
         return out
 
     def share_of_ties(self, trait: np.ndarray, alive: np.ndarray) -> np.ndarray:
-        """Share of each person's living ties that have ``trait`` (0 when no ties).
-
-        Both counts come from one pass over each layer. In the set-up layer a
-        living neighbour weighs 1 and one with the trait ``1 + _pack``, so a
-        row's sum is ``d + _pack * t`` (``d`` living ties, ``t`` of them with
-        the trait): an exact float32 integer that splits back into ``d`` and
-        ``t`` because ``d < _pack``. One single-vector CSR product (cheaper than
-        a multi-vector one at a million persons). The run-time layer sums both
-        indicators over the edges (``np.bincount`` with weights gathered from
-        the boolean masks, which stay in cache).
-        """
-        n, nb, pack = len(alive), self.n_base, self._pack
-        has = trait & alive
-        x = alive[:nb].astype(np.float32)
-        x[has[:nb]] += pack
-        packed = self.base @ x
-        deg, num = np.zeros(n), np.zeros(n)
-        num[:nb] = np.floor(packed / pack)
-        deg[:nb] = packed - pack * num[:nb]
-        src, dst = self.extra_src, self.extra_dst
-        deg += np.bincount(src, alive[dst], minlength=n) + np.bincount(dst, alive[src], minlength=n)
-        num += np.bincount(src, has[dst], minlength=n) + np.bincount(dst, has[src], minlength=n)
+        """Share of each person's living ties that have ``trait`` (0 when no ties)."""
+        deg, num = self.tie_counts(alive), self.tie_counts(trait & alive)
         return np.divide(num, deg, out=np.zeros_like(num), where=deg > 0)
 
     @property

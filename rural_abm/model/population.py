@@ -152,6 +152,11 @@ def radix_argsort(keys: np.ndarray, n: int) -> np.ndarray:
     return order
 
 
+def tally(groups: np.ndarray, codes: np.ndarray, n_groups: int, n_codes: int) -> np.ndarray:
+    """Count of elements per (group, code) as an (n_groups, n_codes) array: one ``np.bincount`` for many masks."""
+    return np.bincount(groups * n_codes + codes, minlength=n_groups * n_codes).reshape(n_groups, n_codes)
+
+
 def group_rank(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Rank (0, 1, ...) of each element within its (integer) group, ordered by ``keys``.
 
