@@ -135,7 +135,7 @@ def _found(m, founders: np.ndarray, loan: np.ndarray, sector: np.ndarray | None,
     """Create ventures for ``founders`` with their loans, sectors (None: drawn here) and capital (RMB); founders become entrepreneurs."""
     if not len(founders):
         return
-    p, per, ven = m.p, m.persons, m.ventures
+    per, ven = m.persons, m.ventures
     rng = m.streams.get("business", m.year, 1)
     k = len(founders)
     village = per.village[founders]

@@ -15,9 +15,9 @@ in two layers:
   ties as a symmetric CSR matrix, is built only when asked for (per-person
   tie lists, export).
 
-"Share of my ties who are away" is ``tie_counts(away) / tie_counts(alive)``:
-one sparse product and two edge counts each. :meth:`SocialNetwork.to_networkx` exports the
-live network for drawing and analysis.
+"Share of my ties who are away" is the count of living ties who are away over
+the count of living ties: one sparse product for both, and two edge counts each.
+:meth:`SocialNetwork.to_networkx` exports the live network for drawing and analysis.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from .population import radix_argsort
+from .population import group_order, radix_argsort
 
 HOUSEHOLD, VILLAGE, URBAN = 0, 1, 2
 
@@ -59,7 +59,7 @@ def village_small_world(village: np.ndarray, k: int, p: float, rng: np.random.Ge
     n = len(village)
     if k == 0 or n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    order = np.lexsort((rng.random(n), village))
+    order = group_order(village, rng.random(n))
     v = village[order]
     sizes = np.bincount(v)
     start = np.r_[0, np.cumsum(sizes)[:-1]]
@@ -85,7 +85,7 @@ def _symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int, row_order=radix_arg
     entries: SpMV adds them); the default keeps the entries of a row in entry order.
     """
     rows = np.concatenate([src, dst])
-    cols = np.concatenate([dst, src])
+    cols = np.concatenate([dst, src], dtype=np.int32)  # SciPy stores them as int32 (n < 2**31): no cast of the gathered copy
     order = row_order(rows, n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
@@ -115,6 +115,11 @@ class SocialNetwork:
         position[entry] = np.arange(len(entry))
         self._mirror = position[(entry + n_edges) % (2 * n_edges)] if n_edges else entry
         self._base_kind = kind[entry % n_edges] if n_edges else np.empty(0, np.int8)
+        longest = int(np.diff(self.base.indptr).max(initial=0))
+        if (2 * longest + 1) * longest >= 2**24:
+            raise ValueError(f"a person has {longest} set-up ties; share_of_ties counts exactly below 2,896")
+        #: Power of two above every set-up row's length: share_of_ties packs two counts in one float32 sum.
+        self._pack = float(1 << longest.bit_length())
         self._extra_src = np.empty(0, np.int64)
         self._extra_dst = np.empty(0, np.int64)
         self._extra_kind = np.empty(0, np.int8)
@@ -161,26 +166,17 @@ class SocialNetwork:
         return self._extra_csr
 
     # ------------------------------------------------------------ queries
-    def tie_counts(self, mask: np.ndarray) -> np.ndarray:
-        """For each person (row of boolean ``mask``), the weight of its ties to persons in ``mask``.
-
-        The base layer is one single-vector CSR product (cheaper than a
-        multi-vector one at a million persons); the run-time layer counts, per
-        edge, an end in ``mask`` at the other end (``np.bincount``).
-        """
+    def _extra_counts(self, mask: np.ndarray) -> np.ndarray:
+        """For each person (row of boolean ``mask``), its run-time ties to persons in ``mask``: per edge, an end in ``mask`` counts at the other end."""
         n = len(mask)
-        out = np.zeros(n, dtype=np.float64)
-        out[: self.n_base] = self.base @ mask[: self.n_base].astype(np.float32)
         src, dst = self.extra_src, self.extra_dst
-        out += np.bincount(src[mask[dst]], minlength=n) + np.bincount(dst[mask[src]], minlength=n)
-        return out
+        return np.bincount(src[mask[dst]], minlength=n) + np.bincount(dst[mask[src]], minlength=n)
 
     def count_tied_to(self, persons: np.ndarray, n: int) -> np.ndarray:
         """For each of ``n`` persons, the weight of its ties to ``persons`` (distinct indices; few).
 
-        The same numbers as ``tie_counts`` of their indicator (both layers are
-        symmetric): the base layer reads only the rows of ``persons``; the
-        run-time layer reads the edges with an end among ``persons``.
+        Both layers are symmetric, so the base layer reads only the rows of
+        ``persons``; the run-time layer reads the edges with an end among ``persons``.
         """
         out = np.zeros(n, dtype=np.float64)
         base = self.base
@@ -197,8 +193,22 @@ class SocialNetwork:
         return out
 
     def share_of_ties(self, trait: np.ndarray, alive: np.ndarray) -> np.ndarray:
-        """Share of each person's living ties that have ``trait`` (0 when no ties)."""
-        deg, num = self.tie_counts(alive), self.tie_counts(trait & alive)
+        """Share of each person's living ties that have ``trait`` (0 when no ties).
+
+        One single-vector CSR product (cheaper than a multi-vector one at a
+        million persons) counts both in the set-up layer: a living neighbour
+        weighs 1 and one with the trait ``1 + _pack``, so a row's sum
+        ``d + _pack * t`` (``d`` living ties, ``t`` of them with the trait) is
+        an exact float32 integer that splits back into the two, as ``d < _pack``.
+        """
+        n, nb, pack = len(alive), self.n_base, self._pack
+        has = trait & alive
+        packed = self.base @ (alive[:nb] + pack * has[:nb]).astype(np.float32)
+        deg, num = np.zeros(n), np.zeros(n)
+        num[:nb] = np.floor(packed / pack)
+        deg[:nb] = packed - pack * num[:nb]
+        deg += self._extra_counts(alive)
+        num += self._extra_counts(has)
         return np.divide(num, deg, out=np.zeros_like(num), where=deg > 0)
 
     @property

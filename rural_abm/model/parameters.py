@@ -87,7 +87,8 @@ class Parameter:
 @cache
 def registry() -> MappingProxyType:
     """All parameters by name, read once from ``parameters.yaml``."""
-    raw = yaml.safe_load((Path(__file__).with_name("parameters.yaml")).read_text())
+    text = Path(__file__).with_name("parameters.yaml").read_text()
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's parser where built: 7x faster
     params = {}
     for name, spec in raw.items():
         assert spec["kind"] in KINDS, name

@@ -157,14 +157,13 @@ def tally(groups: np.ndarray, codes: np.ndarray, n_groups: int, n_codes: int) ->
     return np.bincount(groups * n_codes + codes, minlength=n_groups * n_codes).reshape(n_groups, n_codes)
 
 
-def group_rank(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Rank (0, 1, ...) of each element within its (integer) group, ordered by ``keys``.
+def group_order(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The order ``np.lexsort((keys, groups))``: by (integer) group, then key, ties in input order.
 
-    Used to match vacancies to workers and to pick the first k of a group. The
-    order is ``np.lexsort((keys, groups))`` (ties keep input order), built as a
-    sort by key and then a radix sort by group. Keys are mostly distinct random
-    draws: NumPy's default sort, faster than its stable one, then gives the
-    one order there is; only when two keys are equal is the stable sort run.
+    Built as a sort by key and then a stable radix sort by group. Keys are
+    mostly distinct random draws: NumPy's default sort, faster than its
+    stable one, then gives the one order there is; only when two keys are
+    equal is the stable sort run.
     """
     if not len(groups):
         return np.empty(0, dtype=np.int64)
@@ -173,7 +172,15 @@ def group_rank(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
     if not (ordered[1:] > ordered[:-1]).all():  # equal keys (or NaN): keep their input order
         by_key = np.argsort(keys, kind="stable")
     low = groups.min()
-    order = by_key[radix_argsort(groups[by_key] - low, int(groups.max() - low) + 1)]
+    return by_key[radix_argsort(groups[by_key] - low, int(groups.max() - low) + 1)]
+
+
+def group_rank(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Rank (0, 1, ...) of each element within its (integer) group, ordered by ``keys`` (:func:`group_order`).
+
+    Used to match vacancies to workers and to pick the first k of a group.
+    """
+    order = group_order(groups, keys)
     g = groups[order]
     starts = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
     run_start = np.repeat(starts, np.diff(np.r_[starts, len(g)]))

@@ -83,7 +83,7 @@ def step(m) -> np.ndarray:
 
 def _leave(m, members: np.ndarray, subsidy: float) -> None:
     """Persons ``members`` leave the registered population; emptied households have settled out."""
-    per, hh, lv, V = m.persons, m.households, m.levers, m.n_villages
+    per, hh, V = m.persons, m.households, m.n_villages
     m.flows["settled_out"] += np.bincount(per.village[members], minlength=V)
     households = np.unique(per.household[members])
     hh.savings[households] = np.minimum(hh.savings[households], 0.0)  # spent on the flat
