@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import economy, families, land, protection
-from .codes import Occupation, Sector
+from .codes import Occupation, Sector, Status
 
 #: Market income components (health costs are deducted from their sum): income before pension and support.
 MARKET = ("farm", "casual", "local_wages", "remittances", "profit", "rent")
@@ -27,10 +27,10 @@ def step(m) -> None:
     p, per, hh, lv, ven = m.p, m.persons, m.households, m.levers, m.ventures
     H = hh.n
     alive = per.alive
+    resident = alive & (per.status != Status.AWAY)
     occ = per.occupation
     hid = per.household
-    roles = families.resident_roles(m)
-    workers, helpers = families.farm_hands(roles)
+    workers, helpers = families.farm_hands(m)
     locked = land.locked_land(p, hh.rented_out, lv["tenure_security"])
     act = np.flatnonzero(ven.active)
     agri = act[ven.sector[act] == Sector.AGRI_PROCESSING]
@@ -48,7 +48,8 @@ def step(m) -> None:
     inc["farm"] = economy.farm_income(p, farmed, m.indices["farm"]) - p["land_rent_per_mu"] * into
     inc["rent"] = p["land_rent_per_mu"] * out
     inc["casual"] = workers * p["local_casual_income"] * m.indices["casual"] * m.demand[hh.village]
-    inc["local_wages"] = roles[:, families.EMPLOYEES] * p["local_wage"] * m.indices["local_wage"]
+    employees = resident & (occ == Occupation.LOCAL_EMPLOYEE)
+    inc["local_wages"] = np.bincount(hid[employees], minlength=H) * p["local_wage"] * m.indices["local_wage"]
     urban = np.flatnonzero(alive & (occ == Occupation.URBAN_EMPLOYED))
     earnings = economy.urban_earnings(p, per.skill[urban], m.growth)
     m.migrant_earnings_mean = float(earnings.mean()) if len(urban) else float("nan")
@@ -60,7 +61,7 @@ def step(m) -> None:
     m.household_sick = sick  # read next year by the elder-care pull (families.home_pulls)
     inc["health_costs"] = np.where(sick, rng.exponential(p["health_shock_cost"], H), 0.0)
 
-    residents = roles.sum(axis=1)
+    residents = np.bincount(hid[resident], minlength=H)
     line = p["poverty_line"] * residents
     market = sum(inc[c] for c in MARKET) - inc["health_costs"]
     inc["pension"] = protection.pensions(m)

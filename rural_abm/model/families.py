@@ -37,7 +37,7 @@ import numpy as np
 from . import ageing
 from .codes import Occupation, Status
 from .network import HOUSEHOLD
-from .population import group_order, group_rank, tally
+from .population import group_order, group_rank
 
 #: Parameter overrides for stationary experiments with frozen ages (``demography`` off): the rules
 #: tied to ageing and family events (age push and pull, school transitions, elder care, couples
@@ -228,27 +228,18 @@ def _carers_away(per, parent: np.ndarray) -> np.ndarray:
     return has & migrant[p] & ~s_home
 
 
-#: Columns of :func:`resident_roles`: what the resident members of a household do.
-FARMERS, EMPLOYEES, YOUNG_ELDERS, OLD_ELDERS, CHILDREN, OTHERS = range(6)
 #: Elders younger than this (years) help on the family farm, as local employees do (half a worker each).
 FARM_HELPER_AGE = 75
-_ROLE = np.full(len(Occupation), OTHERS)
-_ROLE[[Occupation.FARMER, Occupation.LOCAL_EMPLOYEE, Occupation.ELDER, Occupation.CHILD]] = FARMERS, EMPLOYEES, YOUNG_ELDERS, CHILDREN
 
 
-def resident_roles(m) -> np.ndarray:
-    """Resident members of each household by role: an (households, 6) array of counts, columns ``FARMERS`` .. ``OTHERS``."""
-    per = m.persons
+def farm_hands(m) -> tuple[np.ndarray, np.ndarray]:
+    """Farm labour of each household: (resident farmers, helpers: resident local employees and elders under 75)."""
+    per, H = m.persons, m.households.n
     resident = per.alive & (per.status != Status.AWAY)
-    occ = per.occupation[resident]
-    role = _ROLE[occ]
-    role[(occ == Occupation.ELDER) & (per.age[resident] >= FARM_HELPER_AGE)] = OLD_ELDERS
-    return tally(per.household[resident], role, m.households.n, OTHERS + 1)
-
-
-def farm_hands(roles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Farm labour of each household from :func:`resident_roles`: (farmers, helpers: employees and elders under 75)."""
-    return roles[:, FARMERS], roles[:, EMPLOYEES] + roles[:, YOUNG_ELDERS]
+    occ = per.occupation
+    farmers = resident & (occ == Occupation.FARMER)
+    helpers = resident & (((occ == Occupation.ELDER) & (per.age < FARM_HELPER_AGE)) | (occ == Occupation.LOCAL_EMPLOYEE))
+    return np.bincount(per.household[farmers], minlength=H), np.bincount(per.household[helpers], minlength=H)
 
 
 def home_pulls(m) -> np.ndarray:

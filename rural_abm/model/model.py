@@ -214,7 +214,7 @@ class RuralModel(mesa.Model):
         who decides nothing in phase 5. Sets ``mean_home_income`` (mean over job-seekers).
         """
         p, per, hh = self.p, self.persons, self.households
-        V = self.n_villages
+        H, V = hh.n, self.n_villages
         alive, occ, hid, vil = per.alive, per.occupation, per.household, per.village
         away = alive & (per.status == Status.AWAY)
         resident = alive & ~away
@@ -222,8 +222,7 @@ class RuralModel(mesa.Model):
         employee = resident & (occ == Occupation.LOCAL_EMPLOYEE)
         deciders = np.flatnonzero(farmer | employee | (away & (occ != Occupation.CHILD)))
         h, v = hid[deciders], vil[deciders]
-        roles = families.resident_roles(self)
-        workers, helpers = families.farm_hands(roles)
+        workers, helpers = families.farm_hands(self)
         usable = hh.land - land.locked_land(p, hh.rented_out, self.levers["tenure_security"])
         # per household: a farmer shares the land with its farmers; anyone else would be one more farmer
         farm_index = self.indices["farm"]
@@ -242,8 +241,8 @@ class RuralModel(mesa.Model):
             income = village_mean[v]
         self.mean_home_income = float(income[seekers].mean()) if seekers.any() else float("nan")
 
-        child = roles[:, families.CHILDREN] > 0
-        elder = roles[:, families.YOUNG_ELDERS] + roles[:, families.OLD_ELDERS] > 0
+        child = np.bincount(hid[resident & (occ == Occupation.CHILD)], minlength=H) > 0
+        elder = np.bincount(hid[resident & (occ == Occupation.ELDER)], minlength=H) > 0
         left_behind = (child.astype(float) + elder)[h]
         amenity = home_amenity(p, self.service[v], left_behind, self.levers["tenure_security"])
         amenity = amenity + families.home_pulls(self)[deciders]
