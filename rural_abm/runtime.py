@@ -20,7 +20,7 @@ does nothing where the C library has no ``mallopt`` (macOS, musl).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+from functools import cache
 
 #: glibc's mallopt parameter numbers (malloc.h) and the values set.
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
@@ -28,11 +28,14 @@ MMAP_THRESHOLD_BYTES = 32 * 2**20  # the largest glibc accepts on 64-bit systems
 TRIM_THRESHOLD_BYTES = 2**30
 
 
+@cache
 def keep_heap() -> bool:
-    """Set the two malloc thresholds for this process; True where glibc took both, False where it has no mallopt."""
-    name = ctypes.util.find_library("c")
+    """Set the two malloc thresholds for this process, once; True where glibc took both, False where it has no mallopt.
+
+    Later calls return the first answer at no cost (batch workers call it before every run).
+    """
     try:
-        mallopt = ctypes.CDLL(name).mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the C library already loaded into this process
     except (OSError, AttributeError, TypeError):
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
